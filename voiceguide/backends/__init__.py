@@ -1,0 +1,1 @@
+"""Engines behind small interfaces; each engine is imported only when chosen."""

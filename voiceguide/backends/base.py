@@ -1,0 +1,40 @@
+"""The small interfaces every engine implements. The session knows only these."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from voiceguide.audio import AudioClip
+
+
+class Voice(Protocol):
+    """Turns text into audio; never plays it."""
+
+    name: str
+
+    def synthesize(self, text: str, rate_wpm: int | None = None) -> AudioClip: ...
+
+
+class Player(Protocol):
+    """Plays clips without blocking; several clips may overlap (they are mixed)."""
+
+    def play(self, clip: AudioClip) -> None: ...
+
+    def stop(self) -> None:
+        """Silence everything now."""
+
+    def close(self) -> None: ...
+
+
+class Recorder(Protocol):
+    """Records one answer from a microphone."""
+
+    def record(self, path: str, should_stop: object) -> AudioClip: ...
+
+
+class Transcriber(Protocol):
+    """Turns a clip of speech into text; silence gives ''."""
+
+    name: str
+
+    def transcribe(self, clip: AudioClip, context: str = "") -> str: ...

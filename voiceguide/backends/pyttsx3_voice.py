@@ -1,0 +1,135 @@
+"""Speech out through pyttsx3 (espeak-ng on Linux, SAPI5, NSSpeechSynthesizer).
+
+Each utterance is synthesised to a WAV and returned as an AudioClip; the
+session plays it through its own player. pyttsx3's own playback on Linux runs
+``aplay`` through os.system, cannot be stopped and returns before the sound
+ends, so it is never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voiceguide.audio import AudioClip, read_wav
+from voiceguide.errors import APT_AUDIO, BackendUnavailable, BadInput, VoiceGuideError
+
+log = logging.getLogger(__name__)
+
+SYNTH_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str
+
+
+def _init_engine() -> Any:
+    try:
+        import pyttsx3
+    except ImportError:
+        raise BackendUnavailable("the speech library pyttsx3 is not installed",
+                                 "Run ./scripts/setup, or: pip install pyttsx3") from None
+    try:
+        return pyttsx3.init()
+    except (RuntimeError, OSError, ImportError, KeyError) as e:
+        raise BackendUnavailable(
+            f"the speech engine could not start ({e})",
+            f"Install espeak-ng: {APT_AUDIO}",
+        ) from None
+
+
+class Pyttsx3Voice:
+    """Synthesises text in one worker thread (the engines are not thread-safe)."""
+
+    def __init__(self, voice: str | None = None, rate_wpm: int = 150) -> None:
+        self.rate_wpm = rate_wpm
+        self._lock = threading.Lock()
+        self._engine = _init_engine()
+        self._tmp = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
+        os.chmod(self._tmp, 0o700)
+        self.name = "default"
+        if voice:
+            self.set_voice(voice)
+        self.name = str(self._engine.getProperty("voice") or "default")
+        self._engine.setProperty("volume", 1.0)  # loudness is the player's job
+
+    def set_voice(self, voice: str) -> None:
+        known = {v.id: v for v in self.voices()}
+        match = known.get(voice.lower()) or next(
+            (v for v in known.values() if v.name.lower() == voice.lower()), None)
+        if match is None:
+            raise BadInput(f"no voice called {voice!r}",
+                           "Run 'voiceguide voices' to see the voices on this machine.")
+        with self._lock:
+            self._engine.setProperty("voice", match.id)
+        self.name = match.id
+
+    def voices(self) -> list[VoiceInfo]:
+        with self._lock:
+            raw = self._engine.getProperty("voices") or []
+        return [VoiceInfo(str(v.id), str(v.name or v.id),
+                          tuple(str(lang) for lang in (v.languages or [])),
+                          str(v.gender or "")) for v in raw]
+
+    def synthesize(self, text: str, rate_wpm: int | None = None) -> AudioClip:
+        """Text to audio, bounded by SYNTH_TIMEOUT_S."""
+        result: list[AudioClip] = []
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                result.append(self._synthesize(text, rate_wpm or self.rate_wpm))
+            except BaseException as e:  # handed to the caller below
+                errors.append(e)
+
+        worker = threading.Thread(target=work, name="voiceguide-tts", daemon=True)
+        worker.start()
+        worker.join(SYNTH_TIMEOUT_S)
+        if worker.is_alive():
+            raise VoiceGuideError(f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
+                                  "Run 'voiceguide doctor' to check the speech engine.")
+        if errors:
+            err = errors[0]
+            if isinstance(err, VoiceGuideError):
+                raise err
+            raise VoiceGuideError(f"speech synthesis failed ({err})",
+                                  "Run 'voiceguide doctor' to check the speech engine.")
+        return result[0]
+
+    def _synthesize(self, text: str, rate_wpm: int) -> AudioClip:
+        with self._lock:
+            fd, name = tempfile.mkstemp(suffix=".wav", dir=self._tmp)
+            os.close(fd)
+            try:
+                self._engine.setProperty("rate", rate_wpm)
+                self._engine.save_to_file(text, name)
+                # pyttsx3's espeak driver prints "Audio saved to ..." on save.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self._engine.runAndWait()
+                return read_wav(name)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def list_voices() -> list[VoiceInfo]:
+    voice = Pyttsx3Voice()
+    try:
+        return voice.voices()
+    finally:
+        voice.close()

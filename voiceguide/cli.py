@@ -1,0 +1,432 @@
+"""The command line: the only module that reads argv, prints, or exits.
+
+Handlers are thin: they resolve settings once, build backends, call the core
+and print what it returns. Engines are imported inside the handlers that use
+them, so 'voiceguide list' and '--help' stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from voiceguide import __version__
+from voiceguide.config import ANSWER_MODES, ENGINES, Paths, Settings, resolve
+from voiceguide.errors import BackendUnavailable, BadInput, VoiceGuideError
+
+NOT_THERAPY = ("A word before we begin. voiceguide is a self-help companion. It is "
+               "not therapy, and not a crisis service. If you are ever in danger, "
+               "please contact your local emergency services.")
+
+
+def out(line: str = "") -> None:
+    print(line, flush=True)
+
+
+def err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- handlers
+
+def cmd_list(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.program import builtins
+
+    programs = [p for p in builtins() if not args.kind or p.kind == args.kind]
+    width = max((len(p.id) for p in programs), default=0)
+    for p in programs:
+        out(f"{p.id:<{width}}  {p.kind:<10} {p.minutes:>3g} min  {p.title}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.program import load_file
+
+    for f in args.files:
+        p = load_file(Path(f))
+        out(f"{f}: ok: {p.title!r}, {p.kind}, {len(p.steps)} steps, "
+            f"{len(p.prompts)} prompts, about {p.minutes:g} min")
+    return 0
+
+
+def _first_run_intro(paths: Paths) -> tuple[list[str], Path]:
+    marker = paths.state_dir / "welcomed"
+    return ([] if marker.exists() else [NOT_THERAPY]), marker
+
+
+def _mark(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        marker.touch()
+    except OSError:
+        logging.getLogger(__name__).debug("could not write %s", marker)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.notes import NoteBook
+    from voiceguide.pacing import RealClock, Timeline, VirtualClock
+    from voiceguide.program import find
+    from voiceguide.session import Session
+    from voiceguide.speech import SpeechCache
+
+    program = find(args.program)
+    intro, marker = _first_run_intro(paths)
+    make_voice = _voice_factory(settings)
+    player: Any = None
+    if args.render:
+        render_to = Path(args.render).expanduser()
+        if not render_to.parent.is_dir():
+            raise BadInput(f"{render_to.parent}: no such folder",
+                           "Give --render a path in an existing folder.")
+        voice = make_voice()  # fail now, clearly, rather than render silence
+        clock: Any = VirtualClock()
+        from voiceguide.backends.render import RenderPlayer
+
+        player = RenderPlayer(clock, settings.volume)
+        speech = SpeechCache(lambda: voice, settings.rate)
+        notebook, answers = None, None
+    else:
+        clock = RealClock()
+        notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
+        notebook.check_writable()
+        answers = _answers(settings)
+        speech = None
+        if not settings.silent:
+            player = _open_player(settings)
+            if player is not None:
+                speech = SpeechCache(make_voice, settings.rate)
+    session = Session(program, Timeline(clock, settings.pace), out, speech, player,
+                      answers, notebook, settings.cues, intro)
+    try:
+        result = session.run()
+    except KeyboardInterrupt:
+        if session.note and session.note.path:
+            err(f"Stopped. Everything answered so far is saved in {session.note.path}")
+        return 130
+    finally:
+        if player is not None:
+            if not args.render and hasattr(player, "wait_idle"):
+                player.wait_idle(3.0)  # let the closing bell ring out
+            player.close()
+    _mark(marker)
+    if args.render:
+        seconds = player.write(render_to)
+        out(f"Rendered {seconds:.1f} seconds to {render_to}")
+        return 0
+    if result.unsaved_note:
+        err("Your note could not be saved. Here it is in full, so nothing is lost:")
+        err(result.unsaved_note)
+        return 1
+    if result.note_path:
+        n = result.answered
+        out(f"Note saved ({n} answer{'s' if n != 1 else ''}): {result.note_path}")
+    return 0
+
+
+def _voice_factory(settings: Settings) -> Callable[[], Any]:
+    def make() -> Any:
+        from voiceguide.backends.pyttsx3_voice import Pyttsx3Voice
+
+        return Pyttsx3Voice(settings.voice, settings.rate)
+
+    return make
+
+
+def _open_player(settings: Settings) -> Any:
+    """The speaker, or None after saying once why there is no sound."""
+    from voiceguide.backends.sounddevice_io import SoundDevicePlayer
+
+    try:
+        return SoundDevicePlayer(settings.output_device, settings.volume)
+    except BackendUnavailable as e:
+        out(f"No sound: {e.message}. Carrying on as text. Fix: {e.hint}")
+        return None
+
+
+def _answers(settings: Settings) -> Any:
+    from voiceguide.backends.text import TypedAnswers
+
+    if settings.answers == "off":
+        return None
+    if settings.answers == "voice":
+        out("Spoken answers are not available in this version yet; "
+            "taking typed answers instead.")
+    return TypedAnswers(sys.stdin)
+
+
+def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.notes import NoteBook
+
+    book = NoteBook(settings.notes_dir or paths.default_notes_dir)
+    if args.notes_cmd == "show":
+        path = book.resolve(args.note)
+        book.read(path)  # a clear message if it is not a note
+        out(path.read_text(encoding="utf-8").rstrip("\n"))
+        return 0
+    infos = book.infos()
+    if not infos:
+        out(f"No notes yet in {book.root}.")
+        return 0
+    for i, info in enumerate(infos, 1):
+        if info.note is None:
+            out(f"{i:>3}. {info.path.name}: unreadable: {info.problem}")
+            continue
+        n = info.note
+        count = len(n.answers)
+        state = "" if n.finished else ", unfinished"
+        out(f"{i:>3}. {n.started:%Y-%m-%d %H:%M}  {n.title}  "
+            f"({count} answer{'s' if count != 1 else ''}{state})  {info.path}")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.backends.pyttsx3_voice import list_voices
+
+    voices = list_voices()
+    lang = (args.lang or "").lower()
+    shown = [v for v in voices if not lang or any(
+        x.lower().startswith(lang) for x in v.languages) or v.id.endswith(f"/{lang}")]
+    for v in shown:
+        langs = ", ".join(v.languages)
+        out(f"{v.id:<24} {v.name}" + (f"  ({langs})" if langs else ""))
+    out(f"{len(shown)} voices. Choose one with --voice ID, or voice = \"ID\" in "
+        f"{paths.config_file}")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.backends.sounddevice_io import devices
+
+    found = devices()
+    if not found:
+        out("No audio devices found. voiceguide will carry on as text.")
+        out("Fix: start a sound server (PulseAudio or PipeWire), or connect a "
+            "speaker or headset.")
+        return 1
+    for d in found:
+        marks = [m for m, on in (("default output", d.default_out),
+                                 ("default input", d.default_in)) if on]
+        out(f"{d.index:>3}  {d.name}  in {d.inputs}, out {d.outputs}"
+            + (f"  ({', '.join(marks)})" if marks else ""))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.doctor import checks
+
+    worst = 0
+    for c in checks(settings, paths):
+        out(f"{'ok' if c.ok else 'missing' if c.essential else 'note'}: {c.what}")
+        if not c.ok and c.fix:
+            out(f"    fix: {c.fix}")
+        if not c.ok and c.essential:
+            worst = 1
+    return worst
+
+
+def cmd_settings(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide.config import describe, save_setting
+
+    if args.settings_cmd == "set":
+        save_setting(paths.config_file, args.key, args.value)
+        out(f"Saved {args.key} = {args.value} in {paths.config_file}")
+        return 0
+    out(f"Settings file: {paths.config_file}")
+    out(f"Your files: {paths.data_dir}")
+    for name, value in describe(settings):
+        out(f"{name} = {value}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide import models
+
+    if args.models_cmd == "install":
+        source = Path(args.source).expanduser() if args.source else None
+        path = models.install(args.name, paths.data_dir, source)
+        out(f"Installed {args.name} in {path}")
+        return 0
+    found = models.installed(paths.data_dir)
+    if not found:
+        out("No speech models installed. Install Whisper with: "
+            "voiceguide models install whisper-base")
+        return 0
+    for m in found:
+        out(f"{m.name}  {m.size_bytes / 1e6:.0f} MB  {m.path}")
+    return 0
+
+
+def cmd_transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from voiceguide import transcription
+    from voiceguide.audio import read_wav
+
+    clip = read_wav(Path(args.file).expanduser())
+    engine = transcription.choose(paths.data_dir, args.engine or settings.engine)
+    out(engine.transcribe(clip))
+    return 0
+
+
+def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    """No command: a numbered list of programs; choose one by number."""
+    from voiceguide.program import builtins
+
+    programs = builtins()
+    out("voiceguide. Choose a program by its number and press Enter.")
+    for i, p in enumerate(programs, 1):
+        out(f"{i:>3}. {p.title} ({p.kind}, about {p.minutes:g} min)")
+    if not sys.stdin.isatty():
+        out("Or run one directly: voiceguide run PROGRAM-ID (see 'voiceguide list').")
+        return 0
+    choice = sys.stdin.readline().strip()
+    if not choice:
+        return 0
+    if not (choice.isdigit() and 1 <= int(choice) <= len(programs)):
+        raise BadInput(f"{choice!r} is not a number from the list",
+                       f"Type a number from 1 to {len(programs)}.")
+    args.program = programs[int(choice) - 1].id
+    args.render = None
+    return cmd_run(args, settings, paths)
+
+
+# ---------------------------------------------------------------- parser
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="voiceguide",
+        description="An offline, voice-first companion for grounding and reflective "
+                    "journaling. It is a self-help tool, not therapy.",
+        epilog="Run 'voiceguide list' to see programs, then 'voiceguide run ID'.")
+    p.add_argument("--version", action="version", version=f"voiceguide {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def notes_dir(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--notes-dir", metavar="DIR", help="where notes are kept")
+
+    sp = sub.add_parser("list", help="show the programs")
+    sp.add_argument("--kind", choices=("grounding", "breathing", "journal", "check-in"))
+    sp.set_defaults(func=cmd_list)
+
+    sp = sub.add_parser("run", help="run a guided program")
+    sp.add_argument("program", help="a program id from 'voiceguide list', or a .toml file")
+    sp.add_argument("--answers", choices=ANSWER_MODES, help="how answers are taken")
+    sp.add_argument("--silent", action="store_true", default=None,
+                    help="no sound at all: plain text lines (for screen readers)")
+    sp.add_argument("--pace", type=float, metavar="FACTOR",
+                    help="multiply every pause and breath (0 = no waiting)")
+    sp.add_argument("--rate", type=int, metavar="WPM", help="speaking rate")
+    sp.add_argument("--volume", type=float, metavar="0-1", help="loudness")
+    sp.add_argument("--voice", metavar="ID", help="a voice from 'voiceguide voices'")
+    sp.add_argument("--no-cues", dest="cues", action="store_false", default=None,
+                    help="no cue sounds")
+    sp.add_argument("--output-device", metavar="NAME")
+    sp.add_argument("--render", metavar="FILE.wav",
+                    help="write the whole spoken session to a WAV file instead")
+    notes_dir(sp)
+    sp.set_defaults(func=cmd_run)
+
+    sp = sub.add_parser("check", help="validate program files")
+    sp.add_argument("files", nargs="+", metavar="FILE.toml")
+    sp.set_defaults(func=cmd_check)
+
+    sp = sub.add_parser("notes", help="your notes: list, show")
+    nsub = sp.add_subparsers(dest="notes_cmd", metavar="list|show")
+    notes_dir(sp)
+    ns = nsub.add_parser("list", help="all notes, newest first")
+    notes_dir(ns)
+    ns = nsub.add_parser("show", help="print a note")
+    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
+                    "(default: the newest)")
+    notes_dir(ns)
+    sp.set_defaults(func=cmd_notes, notes_cmd="list")
+
+    sp = sub.add_parser("voices", help="the voices on this machine")
+    sp.add_argument("--lang", metavar="CODE", help="only voices for a language, e.g. en")
+    sp.set_defaults(func=cmd_voices)
+    sub.add_parser("devices", help="audio devices").set_defaults(func=cmd_devices)
+    sub.add_parser("doctor", help="check what works and what is missing"
+                   ).set_defaults(func=cmd_doctor)
+
+    sp = sub.add_parser("settings", help="show or change lasting settings")
+    ssub = sp.add_subparsers(dest="settings_cmd", metavar="show|set")
+    ssub.add_parser("show")
+    ss = ssub.add_parser("set", help="set one: voiceguide settings set rate 140")
+    ss.add_argument("key")
+    ss.add_argument("value")
+    sp.set_defaults(func=cmd_settings, settings_cmd="show")
+
+    sp = sub.add_parser("models", help="speech models: list, install")
+    msub = sp.add_subparsers(dest="models_cmd", metavar="list|install")
+    msub.add_parser("list")
+    mi = msub.add_parser("install", help="install a model, e.g. whisper-base")
+    mi.add_argument("name")
+    mi.add_argument("--from", dest="source", metavar="DIR",
+                    help="a local folder holding the model files")
+    sp.set_defaults(func=cmd_models, models_cmd="list")
+
+    sp = sub.add_parser("transcribe", help="print the words in a WAV recording")
+    sp.add_argument("file", metavar="FILE.wav")
+    sp.add_argument("--engine", choices=ENGINES)
+    sp.set_defaults(func=cmd_transcribe)
+    return p
+
+
+# ---------------------------------------------------------------- entry
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The one error boundary: messages and exit codes, never a traceback."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse: --help (0) or bad usage (2)
+        return int(e.code or 0)
+    flags = {k: getattr(args, k, None) for k in
+             ("answers", "silent", "pace", "rate", "volume", "voice", "cues",
+              "output_device", "notes_dir")}
+    if flags["notes_dir"]:
+        flags["notes_dir"] = Path(flags["notes_dir"]).expanduser()
+    paths = None
+    try:
+        settings, paths = resolve(os.environ, flags)
+        logging.basicConfig(level=os.environ.get("VOICEGUIDE_LOG", "WARNING").upper())
+        func = getattr(args, "func", cmd_menu)
+        return int(func(args, settings, paths))
+    except VoiceGuideError as e:
+        err(f"voiceguide: {e.message}")
+        if e.hint:
+            err(f"  fix: {e.hint}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        err("Stopped.")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug: say so plainly, keep the details in a file
+        log = _crash_log(paths)
+        err(f"voiceguide: something went wrong inside voiceguide ({type(e).__name__}: "
+            f"{e}).")
+        err(f"  fix: please report it; details are in {log}" if log else
+            "  fix: please report it, with the command you ran.")
+        return 1
+
+
+def _crash_log(paths: Paths | None) -> Path | None:
+    if paths is None:
+        return None
+    try:
+        paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        log = paths.state_dir / "crash.log"
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(traceback.format_exc() + "\n")
+        return log
+    except OSError:
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""What works on this machine and what is missing, each with its fix."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from dataclasses import dataclass
+
+from voiceguide.config import Paths, Settings
+from voiceguide.errors import APT_AUDIO, VoiceGuideError
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    fix: str = ""
+    essential: bool = True  # False: voiceguide works without it
+
+
+def _speech() -> Check:
+    if importlib.util.find_spec("pyttsx3") is None:
+        return Check("speech output (pyttsx3)", False, "Run ./scripts/setup")
+    try:
+        from voiceguide.backends.pyttsx3_voice import Pyttsx3Voice
+
+        voice = Pyttsx3Voice()
+        clip = voice.synthesize("test")
+        voice.close()
+    except VoiceGuideError as e:
+        return Check(f"speech output: {e.message}", False, e.hint)
+    return Check(f"speech output: pyttsx3 voice {voice.name}, "
+                 f"{clip.rate} Hz", clip.frames > 0)
+
+
+def _sound_out(settings: Settings) -> Check:
+    from voiceguide.backends.sounddevice_io import output_problem
+
+    problem = output_problem(settings.output_device)
+    if problem:
+        return Check(f"sound output: {problem}", False,
+                     "Start a sound server or connect a speaker; until then "
+                     "voiceguide runs as text (--silent).", essential=False)
+    return Check("sound output: a playback device is there", True)
+
+
+def _sound_in(settings: Settings) -> Check:
+    from voiceguide.backends.sounddevice_io import import_sounddevice
+
+    try:
+        sd = import_sounddevice()
+        sd.query_devices(settings.input_device, kind="input")
+    except VoiceGuideError as e:
+        return Check(f"microphone: {e.message}", False, e.hint, essential=False)
+    except Exception as e:  # PortAudioError / ValueError
+        return Check(f"microphone: none usable ({e})", False,
+                     "Connect a microphone or headset; typed answers work without.",
+                     essential=False)
+    return Check("microphone: an input device is there", True)
+
+
+def _notes(settings: Settings, paths: Paths) -> Check:
+    from voiceguide.notes import NoteBook
+
+    folder = settings.notes_dir or paths.default_notes_dir
+    try:
+        NoteBook(folder).check_writable()
+    except VoiceGuideError as e:
+        return Check(f"notes folder: {e.message}", False, e.hint)
+    return Check(f"notes folder: {folder} is writable", True)
+
+
+def _cues() -> Check:
+    from voiceguide.cues import cue_dir
+    from voiceguide.program import CUES
+
+    missing = [c for c in CUES if not (cue_dir() / f"{c}.wav").is_file()]
+    return Check(f"cue sounds in {cue_dir()}" + (f": missing {', '.join(missing)}"
+                                                  if missing else ""),
+                 not missing, "Reinstall voiceguide, or run: python scripts/make_cues")
+
+
+def _transcription(paths: Paths) -> list[Check]:
+    try:
+        from voiceguide import transcription
+    except ImportError:
+        return [Check("transcription: not part of this version", False,
+                      essential=False)]
+    return [Check(line, ok, fix, essential=False)
+            for line, ok, fix in transcription.describe(paths.data_dir)]
+
+
+def checks(settings: Settings, paths: Paths) -> list[Check]:
+    out = [Check(f"Python {sys.version.split()[0]}", sys.version_info >= (3, 11),
+                 "Install Python 3.11 or newer")]
+    espeak = shutil.which("espeak-ng") or shutil.which("espeak")
+    if sys.platform.startswith("linux"):
+        out.append(Check(f"espeak-ng: {espeak or 'not found'}", bool(espeak),
+                         f"Install it: {APT_AUDIO}"))
+    out += [_speech(), _sound_out(settings), _sound_in(settings), _cues(),
+            _notes(settings, paths), *_transcription(paths)]
+    return out

@@ -1,0 +1,297 @@
+"""NoteBook: one Markdown note per run, written atomically, read back for listing.
+
+A note is the person's own plain file: front matter, then one section per
+answered prompt. It is rewritten whole (temp file, fsync, rename) after every
+answer, so a crash loses at most the answer being typed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from voiceguide.errors import NotesError
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+_SAFE_ID = re.compile(r"[^a-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class Answer:
+    prompt: str
+    answered: datetime
+    text: str
+    mode: str = "typed"  # typed | spoken
+    engine: str = ""  # transcriber name, for spoken answers
+    audio: str = ""  # path relative to the note's folder
+    pending: bool = False  # transcript not made yet
+
+
+@dataclass(frozen=True)
+class Note:
+    program: str
+    title: str
+    started: datetime
+    finished: datetime | None = None
+    answers: tuple[Answer, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+
+    def with_answer(self, answer: Answer) -> Note:
+        return replace(self, answers=(*self.answers, answer))
+
+
+def now() -> datetime:
+    """Local time, with its offset, to the second."""
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+def _stamp(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H-%M-%S")
+
+
+def _value(s: str) -> str:
+    """A front-matter value; quoted (JSON, which YAML reads) when it needs it."""
+    if s and re.fullmatch(r"[\w ,.()'!?-]+", s) and not s[0] in "'-?":
+        return s
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _unvalue(s: str) -> str:
+    s = s.strip()
+    if s.startswith('"'):
+        try:
+            return str(json.loads(s))
+        except json.JSONDecodeError:
+            return s.strip('"')
+    return s
+
+
+def _escape_body(text: str) -> str:
+    """Keep an answer's own lines from being read as a heading or front matter."""
+    out = []
+    for ln in text.splitlines() or [""]:
+        if ln.startswith(("#", "\\#", "answered:", "---")):
+            ln = "\\" + ln
+        out.append(ln)
+    return "\n".join(out)
+
+
+def _unescape_body(lines: list[str]) -> str:
+    return "\n".join(ln[1:] if ln.startswith("\\") else ln for ln in lines).strip()
+
+
+def render(note: Note) -> str:
+    fm = ["---", f"program: {_value(note.program)}", f"title: {_value(note.title)}",
+          f"started: {note.started.isoformat()}"]
+    if note.finished:
+        fm.append(f"finished: {note.finished.isoformat()}")
+    fm.append("---")
+    parts = ["\n".join(fm), ""]
+    for a in note.answers:
+        meta = [a.answered.isoformat(), a.mode]
+        if a.engine:
+            meta.append(a.engine)
+        if a.audio:
+            meta.append(f"audio: {a.audio}")
+        parts.append(f"## {' '.join(a.prompt.split())}")
+        parts.append("answered: " + " · ".join(meta))
+        parts.append("")
+        parts.append("(transcript pending)" if a.pending else _escape_body(a.text))
+        parts.append("")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def parse(text: str, path: Path | None = None) -> Note:
+    """Read a note back. Raises ValueError when its front matter is unusable."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ValueError("it does not start with front matter ('---')")
+    try:
+        end = lines.index("---", 1)
+    except ValueError:
+        raise ValueError("its front matter has no closing '---'") from None
+    meta: dict[str, str] = {}
+    for ln in lines[1:end]:
+        key, sep, val = ln.partition(":")
+        if sep:
+            meta[key.strip()] = _unvalue(val)
+    try:
+        started = datetime.fromisoformat(meta["started"])
+        finished = (datetime.fromisoformat(meta["finished"])
+                    if meta.get("finished") else None)
+    except (KeyError, ValueError):
+        raise ValueError("its 'started' time is missing or unreadable") from None
+    answers: list[Answer] = []
+    i = end + 1
+    while i < len(lines):
+        if lines[i].startswith("## ") and i + 1 < len(lines) \
+                and lines[i + 1].startswith("answered: "):
+            prompt = lines[i][3:].strip()
+            fields_ = lines[i + 1][len("answered: "):].split(" · ")
+            j = i + 2
+            while j < len(lines) and not (
+                    lines[j].startswith("## ") and j + 1 < len(lines)
+                    and lines[j + 1].startswith("answered: ")):
+                j += 1
+            body = _unescape_body(lines[i + 2:j])
+            audio = next((f[len("audio: "):] for f in fields_
+                          if f.startswith("audio: ")), "")
+            rest = [f for f in fields_[1:] if not f.startswith("audio: ")]
+            try:
+                answered = datetime.fromisoformat(fields_[0])
+            except ValueError:
+                answered = started
+            answers.append(Answer(
+                prompt=prompt, answered=answered,
+                text="" if body == "(transcript pending)" else body,
+                mode=rest[0] if rest else "typed",
+                engine=rest[1] if len(rest) > 1 else "",
+                audio=audio, pending=body == "(transcript pending)"))
+            i = j
+        else:
+            i += 1
+    return Note(meta.get("program", ""), meta.get("title", ""), started, finished,
+                tuple(answers), path)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    path: Path
+    note: Note | None  # None when the file could not be read
+    problem: str = ""
+
+
+class NoteBook:
+    """The notes folder: where notes go, and reading them back."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @staticmethod
+    def _mkdir(path: Path) -> None:
+        """Create missing folders, private to the person (0700)."""
+        missing = []
+        while not path.is_dir():
+            missing.append(path)
+            path = path.parent
+        for folder in reversed(missing):
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+            os.chmod(folder, DIR_MODE)
+
+    def check_writable(self) -> None:
+        """Fail early, before a session starts, if notes cannot be saved."""
+        try:
+            self._mkdir(self.root)
+            probe = self.root / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise NotesError(
+                f"cannot write notes in {self.root} ({e.strerror or e})",
+                "Choose another folder with --notes-dir DIR (or notes_dir in "
+                "config.toml), or fix that folder's permissions.",
+            ) from None
+
+    def new_path(self, program_id: str, started: datetime) -> Path:
+        folder = self.root / f"{started:%Y}" / f"{started:%m}"
+        self._mkdir(folder)
+        safe = _SAFE_ID.sub("-", program_id.lower()).strip("-") or "note"
+        base = f"{_stamp(started)}_{safe}"
+        path, n = folder / f"{base}.md", 2
+        while path.exists():
+            path, n = folder / f"{base}-{n}.md", n + 1
+        return path
+
+    def save(self, note: Note) -> None:
+        assert note.path is not None
+        try:
+            self._mkdir(note.path.parent)
+            write_atomic(note.path, render(note))
+        except OSError as e:
+            raise NotesError(f"could not save {note.path} ({e.strerror or e})",
+                             "Free some disk space or fix the folder's permissions; "
+                             "your answers are still shown on screen.") from None
+
+    def all_paths(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        paths = [p for p in self.root.rglob("*.md") if not p.name.startswith(".")]
+        return sorted(paths, key=lambda p: p.name, reverse=True)
+
+    def read(self, path: Path) -> Note:
+        try:
+            return parse(path.read_text(encoding="utf-8"), path)
+        except FileNotFoundError:
+            raise NotesError(f"{path}: no such note",
+                             "Run 'voiceguide notes list' to see your notes.") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise NotesError(f"{path}: cannot be read ({e})",
+                             "Check the file's permissions.") from None
+        except ValueError as e:
+            raise NotesError(f"{path}: not a voiceguide note: {e}",
+                             "Open it in a text editor; it is left as it is.") from None
+
+    def infos(self) -> list[NoteInfo]:
+        out = []
+        for p in self.all_paths():
+            try:
+                out.append(NoteInfo(p, self.read(p)))
+            except NotesError as e:
+                out.append(NoteInfo(p, None, e.message))
+        return out
+
+    def resolve(self, ref: str | None) -> Path:
+        """A note by number in the list (1 = newest), file name, stem or path."""
+        paths = self.all_paths()
+        if ref is None or ref in ("last", "latest"):
+            if not paths:
+                raise NotesError(f"no notes yet in {self.root}",
+                                 "Run a program with answers to write one.")
+            return paths[0]
+        if ref.isdigit() and 1 <= int(ref) <= len(paths):
+            return paths[int(ref) - 1]
+        direct = Path(ref).expanduser()
+        if direct.is_file():
+            return direct
+        hits = [p for p in paths if p.name == ref or p.stem == ref or ref in p.stem]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            raise NotesError(f"{len(hits)} notes match {ref!r}",
+                             "Give more of the name, or the number from "
+                             "'voiceguide notes list'.")
+        raise NotesError(f"no note matches {ref!r}",
+                         "Run 'voiceguide notes list' and use a number or name from it.")

@@ -1,0 +1,60 @@
+"""Speech synthesis ahead of time: texts are made in order in one worker thread.
+
+The session asks for each line when it is due; by then it is usually ready, so
+speech and cues start on schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from voiceguide.audio import AudioClip
+from voiceguide.backends.base import Voice
+from voiceguide.errors import VoiceGuideError
+
+log = logging.getLogger(__name__)
+
+WAIT_S = 40.0  # longer than the voice's own bound, so its message wins
+
+
+class SpeechCache:
+    """``make_voice`` runs in the worker, so the engine starts while a cue plays."""
+
+    def __init__(self, make_voice: Callable[[], Voice], rate_wpm: int) -> None:
+        self.make_voice = make_voice
+        self.voice: Voice | None = None
+        self.rate_wpm = rate_wpm
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech")
+        self._made: dict[tuple[str, int], Future[AudioClip]] = {}
+
+    def prefetch(self, texts: list[str]) -> None:
+        for text in texts:
+            self._future(text)
+
+    def _future(self, text: str) -> Future[AudioClip]:
+        key = (text, self.rate_wpm)
+        if key not in self._made:
+            self._made[key] = self._pool.submit(self._make, text, self.rate_wpm)
+        return self._made[key]
+
+    def _make(self, text: str, rate_wpm: int) -> AudioClip:
+        if self.voice is None:
+            self.voice = self.make_voice()
+        return self.voice.synthesize(text, rate_wpm)
+
+    def get(self, text: str) -> AudioClip:
+        try:
+            return self._future(text).result(timeout=WAIT_S)
+        except FutureTimeout:
+            raise VoiceGuideError(f"speech was not ready after {WAIT_S:.0f} s",
+                                  "Run 'voiceguide doctor' to check the speech engine.") \
+                from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self.voice, "close", None)
+        if close:
+            close()
