@@ -8,17 +8,15 @@ them, so 'voiceguide list' and '--help' stay fast.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from voiceguide import __version__
 from voiceguide.config import ANSWER_MODES, ENGINES, Paths, Settings, resolve
-from voiceguide.errors import BackendUnavailable, BadInput, VoiceGuideError
+from voiceguide.errors import BadInput, VoiceGuideError
 
 NOT_THERAPY = ("A word before we begin. voiceguide is a self-help companion. It is "
                "not therapy, and not a crisis service. If you are ever in danger, "
@@ -36,9 +34,9 @@ def err(line: str) -> None:
 # ---------------------------------------------------------------- handlers
 
 def cmd_list(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voiceguide.program import builtins
+    from voiceguide.program import catalog
 
-    programs = [p for p in builtins() if not args.kind or p.kind == args.kind]
+    programs = [p for p in catalog() if not args.kind or p.kind == args.kind]
     width = max((len(p.id) for p in programs), default=0)
     for p in programs:
         out(f"{p.id:<{width}}  {p.kind:<10} {p.minutes:>3g} min  {p.title}")
@@ -65,7 +63,7 @@ def _mark(marker: Path) -> None:
         marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         marker.touch()
     except OSError:
-        logging.getLogger(__name__).debug("could not write %s", marker)
+        pass  # the welcome is said again next time; nothing else depends on it
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
@@ -89,7 +87,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         from voiceguide.backends.render import RenderPlayer
 
         player = RenderPlayer(clock, settings.volume)
-        speech = SpeechCache(lambda: voice, settings.rate)
+        speech = SpeechCache(lambda: voice)
         notebook, answers = None, None
     else:
         clock = RealClock()
@@ -100,7 +98,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         if not settings.silent:
             player = _open_player(settings)
             if player is not None:
-                speech = SpeechCache(make_voice, settings.rate)
+                speech = SpeechCache(make_voice)
     session = Session(program, Timeline(clock, settings.pace), out, speech, player,
                       answers, notebook, settings.cues, intro)
     try:
@@ -114,11 +112,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
             if not args.render and hasattr(player, "wait_idle"):
                 player.wait_idle(3.0)  # let the closing bell ring out
             player.close()
-    _mark(marker)
     if args.render:
         seconds = player.write(render_to)
         out(f"Rendered {seconds:.1f} seconds to {render_to}")
         return 0
+    _mark(marker)
     if result.unsaved_note:
         err("Your note could not be saved. Here it is in full, so nothing is lost:")
         err(result.unsaved_note)
@@ -131,9 +129,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
 def _voice_factory(settings: Settings) -> Callable[[], Any]:
     def make() -> Any:
-        from voiceguide.backends.pyttsx3_voice import Pyttsx3Voice
+        from voiceguide.backends.voices import open_voice
 
-        return Pyttsx3Voice(settings.voice, settings.rate)
+        return open_voice(settings.voice, settings.rate)
 
     return make
 
@@ -141,6 +139,7 @@ def _voice_factory(settings: Settings) -> Callable[[], Any]:
 def _open_player(settings: Settings) -> Any:
     """The speaker, or None after saying once why there is no sound."""
     from voiceguide.backends.sounddevice_io import SoundDevicePlayer
+    from voiceguide.errors import BackendUnavailable
 
     try:
         return SoundDevicePlayer(settings.output_device, settings.volume)
@@ -186,7 +185,7 @@ def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
 
 
 def cmd_voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voiceguide.backends.pyttsx3_voice import list_voices
+    from voiceguide.backends.voices import list_voices
 
     voices = list_voices()
     lang = (args.lang or "").lower()
@@ -274,9 +273,9 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -
 
 def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     """No command: a numbered list of programs; choose one by number."""
-    from voiceguide.program import builtins
+    from voiceguide.program import catalog
 
-    programs = builtins()
+    programs = catalog()
     out("voiceguide. Choose a program by its number and press Enter.")
     for i, p in enumerate(programs, 1):
         out(f"{i:>3}. {p.title} ({p.kind}, about {p.minutes:g} min)")
@@ -393,7 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = None
     try:
         settings, paths = resolve(os.environ, flags)
-        logging.basicConfig(level=os.environ.get("VOICEGUIDE_LOG", "WARNING").upper())
+        if os.environ.get("VOICEGUIDE_LOG"):
+            import logging
+
+            logging.basicConfig(level=os.environ["VOICEGUIDE_LOG"].upper())
         func = getattr(args, "func", cmd_menu)
         return int(func(args, settings, paths))
     except VoiceGuideError as e:
@@ -418,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _crash_log(paths: Paths | None) -> Path | None:
     if paths is None:
         return None
+    import traceback
+
     try:
         paths.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = paths.state_dir / "crash.log"

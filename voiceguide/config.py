@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from voiceguide.errors import BadInput
 
@@ -134,6 +135,10 @@ EXAMPLES = {
 
 def load_file(path: Path) -> dict[str, Any]:
     """Read config.toml; a missing file is simply no settings."""
+    if not path.exists():
+        return {}
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -23,14 +23,14 @@ def _speech() -> Check:
     if importlib.util.find_spec("pyttsx3") is None:
         return Check("speech output (pyttsx3)", False, "Run ./scripts/setup")
     try:
-        from voiceguide.backends.pyttsx3_voice import Pyttsx3Voice
+        from voiceguide.backends.voices import open_voice
 
-        voice = Pyttsx3Voice()
+        voice = open_voice(None, 150)
         clip = voice.synthesize("test")
-        voice.close()
+        getattr(voice, "close", lambda: None)()
     except VoiceGuideError as e:
         return Check(f"speech output: {e.message}", False, e.hint)
-    return Check(f"speech output: pyttsx3 voice {voice.name}, "
+    return Check(f"speech output: {type(voice).__name__} voice {voice.name}, "
                  f"{clip.rate} Hz", clip.frames > 0)
 
 
@@ -87,8 +87,10 @@ def _transcription(paths: Paths) -> list[Check]:
     except ImportError:
         return [Check("transcription: not part of this version", False,
                       essential=False)]
-    return [Check(line, ok, fix, essential=False)
-            for line, ok, fix in transcription.describe(paths.data_dir)]
+    lines = transcription.describe(paths.data_dir)
+    best = lines[0].startswith("Transcription: Whisper")
+    return [Check(lines[0], best, "\n    ".join(lines[1:]) if not best else "",
+                  essential=False), *(Check(x, True) for x in lines[1:] if best)]
 
 
 def checks(settings: Settings, paths: Paths) -> list[Check]:

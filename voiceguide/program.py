@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -290,18 +289,47 @@ def load_file(path: Path) -> Program:
     return parse(text, path.stem, str(path))
 
 
+BUILTIN_DIR = Path(__file__).with_name("programs")
+
+
+@dataclass(frozen=True)
+class ProgramInfo:
+    """What a listing needs: a program's header, without its steps."""
+
+    id: str
+    title: str
+    kind: str
+    minutes: float
+    summary: str
+
+
 def builtin_ids() -> list[str]:
-    folder = resources.files("voiceguide") / "programs"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
 def load_builtin(program_id: str) -> Program:
-    res = resources.files("voiceguide") / "programs" / f"{program_id}.toml"
-    return parse(res.read_text(encoding="utf-8"), program_id, "built-in")
+    path = BUILTIN_DIR / f"{program_id}.toml"
+    return parse(path.read_text(encoding="utf-8"), program_id, "built-in")
 
 
 def builtins() -> list[Program]:
     return [load_builtin(i) for i in builtin_ids()]
+
+
+def catalog() -> list[ProgramInfo]:
+    """The built-in programs' headers; fast, for menus and 'voiceguide list'.
+
+    Only the text before the first [[step]] is parsed; the built-ins are
+    validated whole by the tests.
+    """
+    out = []
+    for program_id in builtin_ids():
+        text = (BUILTIN_DIR / f"{program_id}.toml").read_text(encoding="utf-8")
+        head = re.split(r"^\s*\[\[\s*step\s*\]\]", text, maxsplit=1, flags=re.M)[0]
+        d = tomllib.loads(head)
+        out.append(ProgramInfo(program_id, d["title"], d["kind"], float(d["minutes"]),
+                               d["summary"]))
+    return out
 
 
 def find(ref: str) -> Program:

@@ -186,18 +186,19 @@ class Session:
 
     def run(self) -> SessionResult:
         p = self.program
+        title = f"{p.title}. About {_minutes(p.minutes)}."
+        if self.speech:
+            self.speech.prefetch([title, *self._texts()])
+        bell = self._cue("bell")  # sound at once, while speech is being made
         if self.notebook:
             started = now()
             self.note = Note(p.id, p.title, started,
                              path=self.notebook.new_path(p.id, started))
             self._save()
-        if self.speech:
-            title = f"{p.title}. About {_minutes(p.minutes)}."
-            self.speech.prefetch([title, *self._texts()])
         completed = False
         try:
-            self.timeline.hold(self._cue("bell"))
-            self.speak(f"{p.title}. About {_minutes(p.minutes)}.")
+            self.timeline.hold(bell)
+            self.speak(title)
             for line in self.intro:
                 self.speak(line)
             for step in p.steps:

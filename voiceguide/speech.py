@@ -23,27 +23,25 @@ WAIT_S = 40.0  # longer than the voice's own bound, so its message wins
 class SpeechCache:
     """``make_voice`` runs in the worker, so the engine starts while a cue plays."""
 
-    def __init__(self, make_voice: Callable[[], Voice], rate_wpm: int) -> None:
+    def __init__(self, make_voice: Callable[[], Voice]) -> None:
         self.make_voice = make_voice
         self.voice: Voice | None = None
-        self.rate_wpm = rate_wpm
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech")
-        self._made: dict[tuple[str, int], Future[AudioClip]] = {}
+        self._made: dict[str, Future[AudioClip]] = {}
 
     def prefetch(self, texts: list[str]) -> None:
         for text in texts:
             self._future(text)
 
     def _future(self, text: str) -> Future[AudioClip]:
-        key = (text, self.rate_wpm)
-        if key not in self._made:
-            self._made[key] = self._pool.submit(self._make, text, self.rate_wpm)
-        return self._made[key]
+        if text not in self._made:
+            self._made[text] = self._pool.submit(self._make, text)
+        return self._made[text]
 
-    def _make(self, text: str, rate_wpm: int) -> AudioClip:
+    def _make(self, text: str) -> AudioClip:
         if self.voice is None:
             self.voice = self.make_voice()
-        return self.voice.synthesize(text, rate_wpm)
+        return self.voice.synthesize(text)
 
     def get(self, text: str) -> AudioClip:
         try:

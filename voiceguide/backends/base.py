@@ -12,7 +12,7 @@ class Voice(Protocol):
 
     name: str
 
-    def synthesize(self, text: str, rate_wpm: int | None = None) -> AudioClip: ...
+    def synthesize(self, text: str) -> AudioClip: ...
 
 
 class Player(Protocol):

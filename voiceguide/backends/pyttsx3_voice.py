@@ -51,12 +51,18 @@ def _init_engine() -> Any:
 
 
 class Pyttsx3Voice:
-    """Synthesises text in one worker thread (the engines are not thread-safe)."""
+    """Synthesises text, one utterance at a time (the engines are not thread-safe).
+
+    The rate is fixed when the voice is made: with pyttsx3 2.99 and espeak-ng
+    1.51, a rate set after the first utterance is applied late or not at all
+    (measured: 110, 300, 150 wpm in turn all gave the length of the first).
+    """
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 150) -> None:
         self.rate_wpm = rate_wpm
         self._lock = threading.Lock()
         self._engine = _init_engine()
+        self._engine.setProperty("rate", rate_wpm)
         self._tmp = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
         os.chmod(self._tmp, 0o700)
         self.name = "default"
@@ -66,15 +72,17 @@ class Pyttsx3Voice:
         self._engine.setProperty("volume", 1.0)  # loudness is the player's job
 
     def set_voice(self, voice: str) -> None:
-        known = {v.id: v for v in self.voices()}
-        match = known.get(voice.lower()) or next(
-            (v for v in known.values() if v.name.lower() == voice.lower()), None)
+        # espeak-ng takes a variant after "+", e.g. "en-us+f2".
+        want, plus, variant = voice.lower().partition("+")
+        match = next((v for v in self.voices()
+                      if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())), None)
         if match is None:
             raise BadInput(f"no voice called {voice!r}",
                            "Run 'voiceguide voices' to see the voices on this machine.")
+        name = match.id + plus + variant
         with self._lock:
-            self._engine.setProperty("voice", match.id)
-        self.name = match.id
+            self._engine.setProperty("voice", name)
+        self.name = name
 
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
@@ -83,14 +91,14 @@ class Pyttsx3Voice:
                           tuple(str(lang) for lang in (v.languages or [])),
                           str(v.gender or "")) for v in raw]
 
-    def synthesize(self, text: str, rate_wpm: int | None = None) -> AudioClip:
+    def synthesize(self, text: str) -> AudioClip:
         """Text to audio, bounded by SYNTH_TIMEOUT_S."""
         result: list[AudioClip] = []
         errors: list[BaseException] = []
 
         def work() -> None:
             try:
-                result.append(self._synthesize(text, rate_wpm or self.rate_wpm))
+                result.append(self._synthesize(text))
             except BaseException as e:  # handed to the caller below
                 errors.append(e)
 
@@ -108,12 +116,11 @@ class Pyttsx3Voice:
                                   "Run 'voiceguide doctor' to check the speech engine.")
         return result[0]
 
-    def _synthesize(self, text: str, rate_wpm: int) -> AudioClip:
+    def _synthesize(self, text: str) -> AudioClip:
         with self._lock:
             fd, name = tempfile.mkstemp(suffix=".wav", dir=self._tmp)
             os.close(fd)
             try:
-                self._engine.setProperty("rate", rate_wpm)
                 self._engine.save_to_file(text, name)
                 # pyttsx3's espeak driver prints "Audio saved to ..." on save.
                 with contextlib.redirect_stdout(io.StringIO()):
