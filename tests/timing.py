@@ -7,19 +7,34 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def _ncc_argmax(x: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
-    """Index in ``x`` where ``ref`` fits best (normalised cross-correlation)."""
+def _ncc(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Normalised cross-correlation of ``ref`` at every offset into ``x``."""
     if len(x) < len(ref):
         x = np.pad(x, (0, len(ref) - len(x)))
     n = 1 << int(np.ceil(np.log2(len(x) + len(ref))))
     corr = np.fft.irfft(np.fft.rfft(x, n) * np.conj(np.fft.rfft(ref, n)), n)
     corr = corr[: len(x) - len(ref) + 1]
     energy = np.concatenate(([0.0], np.cumsum(x.astype(np.float64) ** 2)))
-    win = energy[len(ref) :] - energy[: len(x) - len(ref) + 1]
+    win = energy[len(ref):] - energy[: len(x) - len(ref) + 1]
     ref_energy = float(np.sum(ref**2))
     # A floor on the window's energy keeps near-silence from scoring high.
-    score = corr / np.sqrt(np.maximum(win, 1e-2 * ref_energy) * ref_energy)
+    return np.asarray(corr / np.sqrt(np.maximum(win, 1e-2 * ref_energy) * ref_energy))
+
+
+def _ncc_argmax(x: np.ndarray, ref: np.ndarray) -> tuple[int, float]:
+    """Index in ``x`` where ``ref`` fits best, and how well."""
+    score = _ncc(x, ref)
     i = int(np.argmax(score))
+    return i, float(score[i])
+
+
+def _ncc_first(x: np.ndarray, ref: np.ndarray, rate: int) -> tuple[int, float]:
+    """The earliest good fit of ``ref`` (a cue recurs; the first one anchors)."""
+    score = _ncc(x, ref)
+    good = np.flatnonzero(score >= 0.9 * float(score.max()))
+    start = int(good[0])
+    stop = min(len(score), start + rate // 10)  # refine within 100 ms
+    i = start + int(np.argmax(score[start:stop]))
     return i, float(score[i])
 
 
@@ -51,7 +66,7 @@ def cue_timing(
     ``search_s`` of where the schedule puts it.
     """
     first_ref = schedule[0][1]
-    i0, s0 = _ncc_argmax(x, first_ref)
+    i0, s0 = _ncc_first(x, first_ref, rate)
     first = i0 / rate
     errors, scores = [0.0], [s0]
     for offset, ref in schedule[1:]:

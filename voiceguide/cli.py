@@ -305,7 +305,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def notes_dir(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--notes-dir", metavar="DIR", help="where notes are kept")
+        # SUPPRESS: a subcommand's parser must not reset a value given before it.
+        sp.add_argument("--notes-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="where notes are kept")
 
     sp = sub.add_parser("list", help="show the programs")
     sp.add_argument("--kind", choices=("grounding", "breathing", "journal", "check-in"))

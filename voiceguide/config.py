@@ -215,18 +215,34 @@ def _toml_value(value: Any) -> str:
 
 
 def save_setting(path: Path, key: str, text: str) -> None:
-    """Check one setting and write it into config.toml, keeping the others."""
+    """Check one setting and write it into config.toml.
+
+    The person's other lines and comments are kept; only the line for ``key``
+    is replaced (or added). The value is written as typed (``~`` stays ``~``).
+    """
+    import re
+
     if key not in EXAMPLES:
         raise BadInput(f"unknown setting {key!r}", f"Known settings: {', '.join(EXAMPLES)}")
-    value = _check(key, _from_text(key, text), "settings set")
-    values = load_file(path)
-    values[key] = value
-    body = "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items())
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = _from_text(key, text)
+    _check(key, value, "settings set")
+    load_file(path)  # refuse to edit a file that is already broken
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = ["# voiceguide settings; see 'voiceguide settings'"]
+    new = f"{key} = {_toml_value(value)}"
+    pattern = re.compile(rf"\s*{re.escape(key)}\s*=")
+    at = next((i for i, ln in enumerate(lines) if pattern.match(ln)), None)
+    if at is None:
+        lines.append(new)
+    else:
+        lines[at] = new
     tmp = path.with_name(f".{path.name}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write("# voiceguide settings; see 'voiceguide settings'\n" + body)
+            f.write("\n".join(lines) + "\n")
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -38,7 +38,9 @@ class BackendUnavailable(VoiceGuideError):
 
 
 class NotesError(VoiceGuideError):
-    """The notes folder or a note cannot be read or written."""
+    """The notes folder or a note cannot be read or written (a bad input path)."""
+
+    exit_code = 2
 
 
 APT_AUDIO = (

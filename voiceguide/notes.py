@@ -75,7 +75,7 @@ def _escape_body(text: str) -> str:
     """Keep an answer's own lines from being read as a heading or front matter."""
     out = []
     for ln in text.splitlines() or [""]:
-        if ln.startswith(("#", "\\#", "answered:", "---")):
+        if ln.startswith(("#", "\\", "answered:", "---")):
             ln = "\\" + ln
         out.append(ln)
     return "\n".join(out)
@@ -227,7 +227,12 @@ class NoteBook:
 
     def new_path(self, program_id: str, started: datetime) -> Path:
         folder = self.root / f"{started:%Y}" / f"{started:%m}"
-        self._mkdir(folder)
+        try:
+            self._mkdir(folder)
+        except OSError as e:
+            raise NotesError(f"cannot make the notes folder {folder} ({e.strerror or e})",
+                             "Choose another folder with --notes-dir DIR, or move "
+                             "aside what is in the way.") from None
         safe = _SAFE_ID.sub("-", program_id.lower()).strip("-") or "note"
         base = f"{_stamp(started)}_{safe}"
         path, n = folder / f"{base}.md", 2
@@ -249,7 +254,16 @@ class NoteBook:
         if not self.root.is_dir():
             return []
         paths = [p for p in self.root.rglob("*.md") if not p.name.startswith(".")]
-        return sorted(paths, key=lambda p: p.name, reverse=True)
+
+        def newest_first(p: Path) -> tuple[str, int]:
+            # The name starts with the time to the second; within one second
+            # (a "-2" twin), the file written last is the newer.
+            try:
+                return p.name[:19], p.stat().st_mtime_ns
+            except OSError:
+                return p.name[:19], 0
+
+        return sorted(paths, key=newest_first, reverse=True)
 
     def read(self, path: Path) -> Note:
         try:
@@ -281,8 +295,11 @@ class NoteBook:
                 raise NotesError(f"no notes yet in {self.root}",
                                  "Run a program with answers to write one.")
             return paths[0]
-        if ref.isdigit() and 1 <= int(ref) <= len(paths):
-            return paths[int(ref) - 1]
+        if ref.isdigit() and len(ref) < 6:  # a number from 'notes list'
+            if 1 <= int(ref) <= len(paths):
+                return paths[int(ref) - 1]
+            raise NotesError(f"there is no note number {ref}: there are {len(paths)}",
+                             "Run 'voiceguide notes list' to see the numbers.")
         direct = Path(ref).expanduser()
         if direct.is_file():
             return direct

@@ -113,7 +113,7 @@ class Session:
         if text is None:
             return False
         if not text:
-            self.show("Skipped.")
+            self.speak("Skipped.")
             return True
         self._record(Answer(step.text, now(), text, mode=self.answers.mode))
         self.timeline.hold(self._cue("saved"))
@@ -132,7 +132,7 @@ class Session:
                 self.timeline.wait_cursor()
                 cue_len = self._cue(name)
                 word = PHASE_WORDS[name]
-                self.show(f"{word}, {seconds:g}." + (
+                self.show(f"{word}, {seconds * pace:.3g}." + (
                     f" Round {cycle} of {step.cycles}." if name == "inhale" else ""))
                 clip = self._speech(word)
                 if clip is not None and self.player is not None:
@@ -159,15 +159,17 @@ class Session:
     # ------------------------------------------------------------ notes
 
     def _save(self) -> None:
-        if not (self.notebook and self.note):
+        if not (self.notebook and self.note and self.note.path):
             return
         try:
             self.notebook.save(self.note)
             self._save_failed = False
         except NotesError as e:
             if not self._save_failed:
-                self.show(f"Could not save your note: {e.message}. Your answers are "
-                          "kept and saving will be tried again.")
+                self._save_failed = True
+                self.speak("Your note could not be saved. Your answers are kept, and "
+                           "saving will be tried again.")
+                self.show(f"({e.message})")
             self._save_failed = True
 
     def _record(self, answer: Answer) -> None:
@@ -190,11 +192,10 @@ class Session:
         if self.speech:
             self.speech.prefetch([title, *self._texts()])
         bell = self._cue("bell")  # sound at once, while speech is being made
-        if self.notebook:
-            started = now()
-            self.note = Note(p.id, p.title, started,
-                             path=self.notebook.new_path(p.id, started))
-            self._save()
+        started = now()
+        self.note = Note(p.id, p.title, started, path=(
+            self.notebook.new_path(p.id, started) if self.notebook else None))
+        self._save()
         completed = False
         try:
             self.timeline.hold(bell)
@@ -217,15 +218,10 @@ class Session:
         finally:
             if self.speech:
                 self.speech.close()
-        if self.note:
-            self.note = replace(self.note, finished=now())
-            self._save()
-        return SessionResult(
-            self.note.path if self.note else None,
-            len(self.note.answers) if self.note else 0,
-            completed,
-            render(self.note) if (self.note and self._save_failed) else "",
-        )
+        self.note = replace(self.note, finished=now())
+        self._save()
+        return SessionResult(self.note.path, len(self.note.answers), completed,
+                             render(self.note) if self._save_failed else "")
 
 
 def _minutes(m: float) -> str:

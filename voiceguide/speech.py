@@ -47,7 +47,7 @@ class SpeechCache:
         try:
             return self._future(text).result(timeout=WAIT_S)
         except FutureTimeout:
-            raise VoiceGuideError(f"speech was not ready after {WAIT_S:.0f} s",
+            raise VoiceGuideError(f"speech was not ready after {WAIT_S:g} s",
                                   "Run 'voiceguide doctor' to check the speech engine.") \
                 from None
 
