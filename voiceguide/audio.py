@@ -58,7 +58,7 @@ class AudioClip:
         x = self.samples()
         if rate == self.rate or len(x) == 0:
             return AudioClip.from_samples(x, rate)
-        n = int(round(len(x) * rate / self.rate))
+        n = round(len(x) * rate / self.rate)
         t = np.arange(n, dtype=np.float64) * (self.rate / rate)
         return AudioClip.from_samples(np.interp(t, np.arange(len(x)), x), rate)
 
@@ -69,7 +69,7 @@ class AudioClip:
 
 
 def silence(seconds: float, rate: int) -> AudioClip:
-    return AudioClip(b"\0\0" * max(0, int(round(seconds * rate))), rate)
+    return AudioClip(b"\0\0" * max(0, round(seconds * rate)), rate)
 
 
 def read_wav(path: str | os.PathLike[str]) -> AudioClip:
@@ -94,8 +94,10 @@ def read_wav(path: str | os.PathLike[str]) -> AudioClip:
         elif width == 4:
             x = (np.frombuffer(pcm, "<i4") >> 16).astype(np.int16)
         else:
-            raise BadInput(f"{path}: {width * 8}-bit audio is not supported",
-                           "Convert it: sox input.wav -b 16 output.wav")
+            raise BadInput(
+                f"{path}: {width * 8}-bit audio is not supported",
+                "Convert it: sox input.wav -b 16 output.wav",
+            )
         pcm = x.astype("<i2").tobytes()
     return AudioClip(pcm, rate, 2, channels)
 

@@ -18,9 +18,11 @@ from voiceguide import __version__
 from voiceguide.config import ANSWER_MODES, ENGINES, Paths, Settings, resolve
 from voiceguide.errors import BadInput, VoiceGuideError
 
-NOT_THERAPY = ("A word before we begin. voiceguide is a self-help companion. It is "
-               "not therapy, and not a crisis service. If you are ever in danger, "
-               "please contact your local emergency services.")
+NOT_THERAPY = (
+    "A word before we begin. voiceguide is a self-help companion. It is "
+    "not therapy, and not a crisis service. If you are ever in danger, "
+    "please contact your local emergency services."
+)
 
 
 def out(line: str = "") -> None:
@@ -32,6 +34,7 @@ def err(line: str) -> None:
 
 
 # ---------------------------------------------------------------- handlers
+
 
 def cmd_list(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voiceguide.program import catalog
@@ -48,8 +51,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
 
     for f in args.files:
         p = load_file(Path(f))
-        out(f"{f}: ok: {p.title!r}, {p.kind}, {len(p.steps)} steps, "
-            f"{len(p.prompts)} prompts, about {p.minutes:g} min")
+        out(
+            f"{f}: ok: {p.title!r}, {p.kind}, {len(p.steps)} steps, "
+            f"{len(p.prompts)} prompts, about {p.minutes:g} min"
+        )
     return 0
 
 
@@ -80,8 +85,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     if args.render:
         render_to = Path(args.render).expanduser()
         if not render_to.parent.is_dir():
-            raise BadInput(f"{render_to.parent}: no such folder",
-                           "Give --render a path in an existing folder.")
+            raise BadInput(
+                f"{render_to.parent}: no such folder",
+                "Give --render a path in an existing folder.",
+            )
         voice = make_voice()  # fail now, clearly, rather than render silence
         clock: Any = VirtualClock()
         from voiceguide.backends.render import RenderPlayer
@@ -99,8 +106,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
             player = _open_player(settings)
             if player is not None:
                 speech = SpeechCache(make_voice)
-    session = Session(program, Timeline(clock, settings.pace), out, speech, player,
-                      answers, notebook, settings.cues, intro)
+    session = Session(
+        program,
+        Timeline(clock, settings.pace),
+        out,
+        speech,
+        player,
+        answers,
+        notebook,
+        settings.cues,
+        intro,
+    )
     try:
         result = session.run()
     except KeyboardInterrupt:
@@ -154,8 +170,10 @@ def _answers(settings: Settings) -> Any:
     if settings.answers == "off":
         return None
     if settings.answers == "voice":
-        out("Spoken answers are not available in this version yet; "
-            "taking typed answers instead.")
+        out(
+            "Spoken answers are not available in this version yet; "
+            "taking typed answers instead."
+        )
     return TypedAnswers(sys.stdin)
 
 
@@ -179,8 +197,10 @@ def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
         n = info.note
         count = len(n.answers)
         state = "" if n.finished else ", unfinished"
-        out(f"{i:>3}. {n.started:%Y-%m-%d %H:%M}  {n.title}  "
-            f"({count} answer{'s' if count != 1 else ''}{state})  {info.path}")
+        out(
+            f"{i:>3}. {n.started:%Y-%m-%d %H:%M}  {n.title}  "
+            f"({count} answer{'s' if count != 1 else ''}{state})  {info.path}"
+        )
     return 0
 
 
@@ -189,13 +209,20 @@ def cmd_voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
 
     voices = list_voices()
     lang = (args.lang or "").lower()
-    shown = [v for v in voices if not lang or any(
-        x.lower().startswith(lang) for x in v.languages) or v.id.endswith(f"/{lang}")]
+    shown = [
+        v
+        for v in voices
+        if not lang
+        or any(x.lower().startswith(lang) for x in v.languages)
+        or v.id.endswith(f"/{lang}")
+    ]
     for v in shown:
         langs = ", ".join(v.languages)
         out(f"{v.id:<24} {v.name}" + (f"  ({langs})" if langs else ""))
-    out(f"{len(shown)} voices. Choose one with --voice ID, or voice = \"ID\" in "
-        f"{paths.config_file}")
+    out(
+        f'{len(shown)} voices. Choose one with --voice ID, or voice = "ID" in '
+        f"{paths.config_file}"
+    )
     return 0
 
 
@@ -205,14 +232,24 @@ def cmd_devices(args: argparse.Namespace, settings: Settings, paths: Paths) -> i
     found = devices()
     if not found:
         out("No audio devices found. voiceguide will carry on as text.")
-        out("Fix: start a sound server (PulseAudio or PipeWire), or connect a "
-            "speaker or headset.")
+        out(
+            "Fix: start a sound server (PulseAudio or PipeWire), or connect a "
+            "speaker or headset."
+        )
         return 1
     for d in found:
-        marks = [m for m, on in (("default output", d.default_out),
-                                 ("default input", d.default_in)) if on]
-        out(f"{d.index:>3}  {d.name}  in {d.inputs}, out {d.outputs}"
-            + (f"  ({', '.join(marks)})" if marks else ""))
+        marks = [
+            m
+            for m, on in (
+                ("default output", d.default_out),
+                ("default input", d.default_in),
+            )
+            if on
+        ]
+        out(
+            f"{d.index:>3}  {d.name}  in {d.inputs}, out {d.outputs}"
+            + (f"  ({', '.join(marks)})" if marks else "")
+        )
     return 0
 
 
@@ -253,8 +290,10 @@ def cmd_models(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
         return 0
     found = models.installed(paths.data_dir)
     if not found:
-        out("No speech models installed. Install Whisper with: "
-            "voiceguide models install whisper-base")
+        out(
+            "No speech models installed. Install Whisper with: "
+            "voiceguide models install whisper-base"
+        )
         return 0
     for m in found:
         out(f"{m.name}  {m.size_bytes / 1e6:.0f} MB  {m.path}")
@@ -286,8 +325,10 @@ def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     if not choice:
         return 0
     if not (choice.isdigit() and 1 <= int(choice) <= len(programs)):
-        raise BadInput(f"{choice!r} is not a number from the list",
-                       f"Type a number from 1 to {len(programs)}.")
+        raise BadInput(
+            f"{choice!r} is not a number from the list",
+            f"Type a number from 1 to {len(programs)}.",
+        )
     args.program = programs[int(choice) - 1].id
     args.render = None
     return cmd_run(args, settings, paths)
@@ -295,39 +336,63 @@ def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
 # ---------------------------------------------------------------- parser
 
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="voiceguide",
         description="An offline, voice-first companion for grounding and reflective "
-                    "journaling. It is a self-help tool, not therapy.",
-        epilog="Run 'voiceguide list' to see programs, then 'voiceguide run ID'.")
+        "journaling. It is a self-help tool, not therapy.",
+        epilog="Run 'voiceguide list' to see programs, then 'voiceguide run ID'.",
+    )
     p.add_argument("--version", action="version", version=f"voiceguide {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def notes_dir(sp: argparse.ArgumentParser) -> None:
         # SUPPRESS: a subcommand's parser must not reset a value given before it.
-        sp.add_argument("--notes-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="where notes are kept")
+        sp.add_argument(
+            "--notes-dir",
+            metavar="DIR",
+            default=argparse.SUPPRESS,
+            help="where notes are kept",
+        )
 
     sp = sub.add_parser("list", help="show the programs")
     sp.add_argument("--kind", choices=("grounding", "breathing", "journal", "check-in"))
     sp.set_defaults(func=cmd_list)
 
     sp = sub.add_parser("run", help="run a guided program")
-    sp.add_argument("program", help="a program id from 'voiceguide list', or a .toml file")
+    sp.add_argument(
+        "program", help="a program id from 'voiceguide list', or a .toml file"
+    )
     sp.add_argument("--answers", choices=ANSWER_MODES, help="how answers are taken")
-    sp.add_argument("--silent", action="store_true", default=None,
-                    help="no sound at all: plain text lines (for screen readers)")
-    sp.add_argument("--pace", type=float, metavar="FACTOR",
-                    help="multiply every pause and breath (0 = no waiting)")
+    sp.add_argument(
+        "--silent",
+        action="store_true",
+        default=None,
+        help="no sound at all: plain text lines (for screen readers)",
+    )
+    sp.add_argument(
+        "--pace",
+        type=float,
+        metavar="FACTOR",
+        help="multiply every pause and breath (0 = no waiting)",
+    )
     sp.add_argument("--rate", type=int, metavar="WPM", help="speaking rate")
     sp.add_argument("--volume", type=float, metavar="0-1", help="loudness")
     sp.add_argument("--voice", metavar="ID", help="a voice from 'voiceguide voices'")
-    sp.add_argument("--no-cues", dest="cues", action="store_false", default=None,
-                    help="no cue sounds")
+    sp.add_argument(
+        "--no-cues",
+        dest="cues",
+        action="store_false",
+        default=None,
+        help="no cue sounds",
+    )
     sp.add_argument("--output-device", metavar="NAME")
-    sp.add_argument("--render", metavar="FILE.wav",
-                    help="write the whole spoken session to a WAV file instead")
+    sp.add_argument(
+        "--render",
+        metavar="FILE.wav",
+        help="write the whole spoken session to a WAV file instead",
+    )
     notes_dir(sp)
     sp.set_defaults(func=cmd_run)
 
@@ -341,17 +406,23 @@ def _parser() -> argparse.ArgumentParser:
     ns = nsub.add_parser("list", help="all notes, newest first")
     notes_dir(ns)
     ns = nsub.add_parser("show", help="print a note")
-    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
-                    "(default: the newest)")
+    ns.add_argument(
+        "note",
+        nargs="?",
+        help="number from 'notes list', name, or path (default: the newest)",
+    )
     notes_dir(ns)
     sp.set_defaults(func=cmd_notes, notes_cmd="list")
 
     sp = sub.add_parser("voices", help="the voices on this machine")
-    sp.add_argument("--lang", metavar="CODE", help="only voices for a language, e.g. en")
+    sp.add_argument(
+        "--lang", metavar="CODE", help="only voices for a language, e.g. en"
+    )
     sp.set_defaults(func=cmd_voices)
     sub.add_parser("devices", help="audio devices").set_defaults(func=cmd_devices)
-    sub.add_parser("doctor", help="check what works and what is missing"
-                   ).set_defaults(func=cmd_doctor)
+    sub.add_parser("doctor", help="check what works and what is missing").set_defaults(
+        func=cmd_doctor
+    )
 
     sp = sub.add_parser("settings", help="show or change lasting settings")
     ssub = sp.add_subparsers(dest="settings_cmd", metavar="show|set")
@@ -366,8 +437,12 @@ def _parser() -> argparse.ArgumentParser:
     msub.add_parser("list")
     mi = msub.add_parser("install", help="install a model, e.g. whisper-base")
     mi.add_argument("name")
-    mi.add_argument("--from", dest="source", metavar="DIR",
-                    help="a local folder holding the model files")
+    mi.add_argument(
+        "--from",
+        dest="source",
+        metavar="DIR",
+        help="a local folder holding the model files",
+    )
     sp.set_defaults(func=cmd_models, models_cmd="list")
 
     sp = sub.add_parser("transcribe", help="print the words in a WAV recording")
@@ -379,6 +454,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------- entry
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The one error boundary: messages and exit codes, never a traceback."""
     parser = _parser()
@@ -386,9 +462,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or bad usage (2)
         return int(e.code or 0)
-    flags = {k: getattr(args, k, None) for k in
-             ("answers", "silent", "pace", "rate", "volume", "voice", "cues",
-              "output_device", "notes_dir")}
+    flags = {
+        k: getattr(args, k, None)
+        for k in (
+            "answers",
+            "silent",
+            "pace",
+            "rate",
+            "volume",
+            "voice",
+            "cues",
+            "output_device",
+            "notes_dir",
+        )
+    }
     if flags["notes_dir"]:
         flags["notes_dir"] = Path(flags["notes_dir"]).expanduser()
     paths = None
@@ -412,10 +499,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as e:  # a bug: say so plainly, keep the details in a file
         log = _crash_log(paths)
-        err(f"voiceguide: something went wrong inside voiceguide ({type(e).__name__}: "
-            f"{e}).")
-        err(f"  fix: please report it; details are in {log}" if log else
-            "  fix: please report it, with the command you ran.")
+        err(
+            f"voiceguide: something went wrong inside voiceguide ({type(e).__name__}: "
+            f"{e})."
+        )
+        err(
+            f"  fix: please report it; details are in {log}"
+            if log
+            else "  fix: please report it, with the command you ran."
+        )
         return 1
 
 

@@ -88,18 +88,21 @@ def _check(key: str, value: Any, where: str) -> Any:
             return Path(value).expanduser()
         raise bad("a folder path")
     if key == "rate":
-        if isinstance(value, int) and not isinstance(value, bool) and 60 <= value <= 400:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and 60 <= value <= 400
+        ):
             return value
         raise bad("a whole number of words per minute from 60 to 400")
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if key == "volume":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if 0.0 <= value <= 1.0:
-                return float(value)
+        if number and 0.0 <= value <= 1.0:
+            return float(value)
         raise bad("a number from 0.0 to 1.0")
     if key == "pace":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if 0.0 <= value <= 10.0:
-                return float(value)
+        if number and 0.0 <= value <= 10.0:
+            return float(value)
         raise bad("a number from 0 (no waiting) to 10")
     if key in ("cues", "silent"):
         if isinstance(value, bool):
@@ -144,11 +147,15 @@ def load_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(f"{path}: cannot read the settings file ({e})",
-                       "Fix its permissions, or delete it to use the defaults.") from None
+        raise BadInput(
+            f"{path}: cannot read the settings file ({e})",
+            "Fix its permissions, or delete it to use the defaults.",
+        ) from None
     except tomllib.TOMLDecodeError as e:
-        raise BadInput(f"{path}: not valid TOML ({e})",
-                       "Fix the line named, or delete the file to use the defaults.") from None
+        raise BadInput(
+            f"{path}: not valid TOML ({e})",
+            "Fix the line named, or delete the file to use the defaults.",
+        ) from None
     unknown = sorted(set(data) - set(EXAMPLES))
     if unknown:
         raise BadInput(
@@ -181,8 +188,16 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
     out = []
     for f in fields(Settings):
         v = getattr(settings, f.name)
-        out.append((f.name, "default" if v is None else str(v).lower()
-                     if isinstance(v, bool) else str(v)))
+        out.append(
+            (
+                f.name,
+                "default"
+                if v is None
+                else str(v).lower()
+                if isinstance(v, bool)
+                else str(v),
+            )
+        )
     return out
 
 
@@ -199,8 +214,14 @@ def _from_text(key: str, text: str) -> Any:
         except ValueError:
             return text
     if key in ("cues", "silent"):
-        return {"true": True, "yes": True, "on": True, "false": False, "no": False,
-                "off": False}.get(text.lower(), text)
+        return {
+            "true": True,
+            "yes": True,
+            "on": True,
+            "false": False,
+            "no": False,
+            "off": False,
+        }.get(text.lower(), text)
     return text
 
 
@@ -223,7 +244,9 @@ def save_setting(path: Path, key: str, text: str) -> None:
     import re
 
     if key not in EXAMPLES:
-        raise BadInput(f"unknown setting {key!r}", f"Known settings: {', '.join(EXAMPLES)}")
+        raise BadInput(
+            f"unknown setting {key!r}", f"Known settings: {', '.join(EXAMPLES)}"
+        )
     value = _from_text(key, text)
     _check(key, value, "settings set")
     load_file(path)  # refuse to edit a file that is already broken
@@ -247,5 +270,7 @@ def save_setting(path: Path, key: str, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        raise BadInput(f"cannot write {path} ({e.strerror or e})",
-                       "Fix the folder's permissions, or set VOICEGUIDE_HOME.") from None
+        raise BadInput(
+            f"cannot write {path} ({e.strerror or e})",
+            "Fix the folder's permissions, or set VOICEGUIDE_HOME.",
+        ) from None

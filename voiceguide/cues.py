@@ -25,6 +25,8 @@ def load(name: str) -> AudioClip:
         raise ValueError(f"unknown cue {name!r}")
     path = cue_dir() / f"{name}.wav"
     if not path.is_file():
-        raise VoiceGuideError(f"the cue sound {path} is missing",
-                              "Reinstall voiceguide, or run: python scripts/make_cues")
+        raise VoiceGuideError(
+            f"the cue sound {path} is missing",
+            "Reinstall voiceguide, or run: python scripts/make_cues",
+        )
     return read_wav(path)

@@ -30,8 +30,10 @@ def _speech() -> Check:
         getattr(voice, "close", lambda: None)()
     except VoiceGuideError as e:
         return Check(f"speech output: {e.message}", False, e.hint)
-    return Check(f"speech output: {type(voice).__name__} voice {voice.name}, "
-                 f"{clip.rate} Hz", clip.frames > 0)
+    return Check(
+        f"speech output: {type(voice).__name__} voice {voice.name}, {clip.rate} Hz",
+        clip.frames > 0,
+    )
 
 
 def _sound_out(settings: Settings) -> Check:
@@ -39,9 +41,13 @@ def _sound_out(settings: Settings) -> Check:
 
     problem = output_problem(settings.output_device)
     if problem:
-        return Check(f"sound output: {problem}", False,
-                     "Start a sound server or connect a speaker; until then "
-                     "voiceguide runs as text (--silent).", essential=False)
+        return Check(
+            f"sound output: {problem}",
+            False,
+            "Start a sound server or connect a speaker; until then "
+            "voiceguide runs as text (--silent).",
+            essential=False,
+        )
     return Check("sound output: a playback device is there", True)
 
 
@@ -54,9 +60,12 @@ def _sound_in(settings: Settings) -> Check:
     except VoiceGuideError as e:
         return Check(f"microphone: {e.message}", False, e.hint, essential=False)
     except Exception as e:  # PortAudioError / ValueError
-        return Check(f"microphone: none usable ({e})", False,
-                     "Connect a microphone or headset; typed answers work without.",
-                     essential=False)
+        return Check(
+            f"microphone: none usable ({e})",
+            False,
+            "Connect a microphone or headset; typed answers work without.",
+            essential=False,
+        )
     return Check("microphone: an input device is there", True)
 
 
@@ -76,30 +85,57 @@ def _cues() -> Check:
     from voiceguide.program import CUES
 
     missing = [c for c in CUES if not (cue_dir() / f"{c}.wav").is_file()]
-    return Check(f"cue sounds in {cue_dir()}" + (f": missing {', '.join(missing)}"
-                                                  if missing else ""),
-                 not missing, "Reinstall voiceguide, or run: python scripts/make_cues")
+    return Check(
+        f"cue sounds in {cue_dir()}"
+        + (f": missing {', '.join(missing)}" if missing else ""),
+        not missing,
+        "Reinstall voiceguide, or run: python scripts/make_cues",
+    )
 
 
 def _transcription(paths: Paths) -> list[Check]:
     try:
         from voiceguide import transcription
     except ImportError:
-        return [Check("transcription: not part of this version", False,
-                      essential=False)]
+        return [
+            Check("transcription: not part of this version", False, essential=False)
+        ]
     lines = transcription.describe(paths.data_dir)
     best = lines[0].startswith("Transcription: Whisper")
-    return [Check(lines[0], best, "\n    ".join(lines[1:]) if not best else "",
-                  essential=False), *(Check(x, True) for x in lines[1:] if best)]
+    return [
+        Check(
+            lines[0],
+            best,
+            "\n    ".join(lines[1:]) if not best else "",
+            essential=False,
+        ),
+        *(Check(x, True) for x in lines[1:] if best),
+    ]
 
 
 def checks(settings: Settings, paths: Paths) -> list[Check]:
-    out = [Check(f"Python {sys.version.split()[0]}", sys.version_info >= (3, 11),
-                 "Install Python 3.11 or newer")]
+    out = [
+        Check(
+            f"Python {sys.version.split()[0]}",
+            sys.version_info >= (3, 11),
+            "Install Python 3.11 or newer",
+        )
+    ]
     espeak = shutil.which("espeak-ng") or shutil.which("espeak")
     if sys.platform.startswith("linux"):
-        out.append(Check(f"espeak-ng: {espeak or 'not found'}", bool(espeak),
-                         f"Install it: {APT_AUDIO}"))
-    out += [_speech(), _sound_out(settings), _sound_in(settings), _cues(),
-            _notes(settings, paths), *_transcription(paths)]
+        out.append(
+            Check(
+                f"espeak-ng: {espeak or 'not found'}",
+                bool(espeak),
+                f"Install it: {APT_AUDIO}",
+            )
+        )
+    out += [
+        _speech(),
+        _sound_out(settings),
+        _sound_in(settings),
+        _cues(),
+        _notes(settings, paths),
+        *_transcription(paths),
+    ]
     return out

@@ -56,7 +56,7 @@ def _stamp(t: datetime) -> str:
 
 def _value(s: str) -> str:
     """A front-matter value; quoted (JSON, which YAML reads) when it needs it."""
-    if s and re.fullmatch(r"[\w ,.()'!?-]+", s) and not s[0] in "'-?":
+    if s and re.fullmatch(r"[\w ,.()'!?-]+", s) and s[0] not in "'-?":
         return s
     return json.dumps(s, ensure_ascii=False)
 
@@ -86,8 +86,12 @@ def _unescape_body(lines: list[str]) -> str:
 
 
 def render(note: Note) -> str:
-    fm = ["---", f"program: {_value(note.program)}", f"title: {_value(note.title)}",
-          f"started: {note.started.isoformat()}"]
+    fm = [
+        "---",
+        f"program: {_value(note.program)}",
+        f"title: {_value(note.title)}",
+        f"started: {note.started.isoformat()}",
+    ]
     if note.finished:
         fm.append(f"finished: {note.finished.isoformat()}")
     fm.append("---")
@@ -122,41 +126,59 @@ def parse(text: str, path: Path | None = None) -> Note:
             meta[key.strip()] = _unvalue(val)
     try:
         started = datetime.fromisoformat(meta["started"])
-        finished = (datetime.fromisoformat(meta["finished"])
-                    if meta.get("finished") else None)
+        finished = (
+            datetime.fromisoformat(meta["finished"]) if meta.get("finished") else None
+        )
     except (KeyError, ValueError):
         raise ValueError("its 'started' time is missing or unreadable") from None
     answers: list[Answer] = []
     i = end + 1
     while i < len(lines):
-        if lines[i].startswith("## ") and i + 1 < len(lines) \
-                and lines[i + 1].startswith("answered: "):
+        if (
+            lines[i].startswith("## ")
+            and i + 1 < len(lines)
+            and lines[i + 1].startswith("answered: ")
+        ):
             prompt = lines[i][3:].strip()
-            fields_ = lines[i + 1][len("answered: "):].split(" · ")
+            fields_ = lines[i + 1][len("answered: ") :].split(" · ")
             j = i + 2
             while j < len(lines) and not (
-                    lines[j].startswith("## ") and j + 1 < len(lines)
-                    and lines[j + 1].startswith("answered: ")):
+                lines[j].startswith("## ")
+                and j + 1 < len(lines)
+                and lines[j + 1].startswith("answered: ")
+            ):
                 j += 1
-            body = _unescape_body(lines[i + 2:j])
-            audio = next((f[len("audio: "):] for f in fields_
-                          if f.startswith("audio: ")), "")
+            body = _unescape_body(lines[i + 2 : j])
+            audio = next(
+                (f[len("audio: ") :] for f in fields_ if f.startswith("audio: ")), ""
+            )
             rest = [f for f in fields_[1:] if not f.startswith("audio: ")]
             try:
                 answered = datetime.fromisoformat(fields_[0])
             except ValueError:
                 answered = started
-            answers.append(Answer(
-                prompt=prompt, answered=answered,
-                text="" if body == "(transcript pending)" else body,
-                mode=rest[0] if rest else "typed",
-                engine=rest[1] if len(rest) > 1 else "",
-                audio=audio, pending=body == "(transcript pending)"))
+            answers.append(
+                Answer(
+                    prompt=prompt,
+                    answered=answered,
+                    text="" if body == "(transcript pending)" else body,
+                    mode=rest[0] if rest else "typed",
+                    engine=rest[1] if len(rest) > 1 else "",
+                    audio=audio,
+                    pending=body == "(transcript pending)",
+                )
+            )
             i = j
         else:
             i += 1
-    return Note(meta.get("program", ""), meta.get("title", ""), started, finished,
-                tuple(answers), path)
+    return Note(
+        meta.get("program", ""),
+        meta.get("title", ""),
+        started,
+        finished,
+        tuple(answers),
+        path,
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -230,9 +252,11 @@ class NoteBook:
         try:
             self._mkdir(folder)
         except OSError as e:
-            raise NotesError(f"cannot make the notes folder {folder} ({e.strerror or e})",
-                             "Choose another folder with --notes-dir DIR, or move "
-                             "aside what is in the way.") from None
+            raise NotesError(
+                f"cannot make the notes folder {folder} ({e.strerror or e})",
+                "Choose another folder with --notes-dir DIR, or move "
+                "aside what is in the way.",
+            ) from None
         safe = _SAFE_ID.sub("-", program_id.lower()).strip("-") or "note"
         base = f"{_stamp(started)}_{safe}"
         path, n = folder / f"{base}.md", 2
@@ -246,9 +270,11 @@ class NoteBook:
             self._mkdir(note.path.parent)
             write_atomic(note.path, render(note))
         except OSError as e:
-            raise NotesError(f"could not save {note.path} ({e.strerror or e})",
-                             "Free some disk space or fix the folder's permissions; "
-                             "your answers are still shown on screen.") from None
+            raise NotesError(
+                f"could not save {note.path} ({e.strerror or e})",
+                "Free some disk space or fix the folder's permissions; "
+                "your answers are still shown on screen.",
+            ) from None
 
     def all_paths(self) -> list[Path]:
         if not self.root.is_dir():
@@ -269,14 +295,19 @@ class NoteBook:
         try:
             return parse(path.read_text(encoding="utf-8"), path)
         except FileNotFoundError:
-            raise NotesError(f"{path}: no such note",
-                             "Run 'voiceguide notes list' to see your notes.") from None
+            raise NotesError(
+                f"{path}: no such note",
+                "Run 'voiceguide notes list' to see your notes.",
+            ) from None
         except (OSError, UnicodeDecodeError) as e:
-            raise NotesError(f"{path}: cannot be read ({e})",
-                             "Check the file's permissions.") from None
+            raise NotesError(
+                f"{path}: cannot be read ({e})", "Check the file's permissions."
+            ) from None
         except ValueError as e:
-            raise NotesError(f"{path}: not a voiceguide note: {e}",
-                             "Open it in a text editor; it is left as it is.") from None
+            raise NotesError(
+                f"{path}: not a voiceguide note: {e}",
+                "Open it in a text editor; it is left as it is.",
+            ) from None
 
     def infos(self) -> list[NoteInfo]:
         out = []
@@ -292,14 +323,18 @@ class NoteBook:
         paths = self.all_paths()
         if ref is None or ref in ("last", "latest"):
             if not paths:
-                raise NotesError(f"no notes yet in {self.root}",
-                                 "Run a program with answers to write one.")
+                raise NotesError(
+                    f"no notes yet in {self.root}",
+                    "Run a program with answers to write one.",
+                )
             return paths[0]
         if ref.isdigit() and len(ref) < 6:  # a number from 'notes list'
             if 1 <= int(ref) <= len(paths):
                 return paths[int(ref) - 1]
-            raise NotesError(f"there is no note number {ref}: there are {len(paths)}",
-                             "Run 'voiceguide notes list' to see the numbers.")
+            raise NotesError(
+                f"there is no note number {ref}: there are {len(paths)}",
+                "Run 'voiceguide notes list' to see the numbers.",
+            )
         direct = Path(ref).expanduser()
         if direct.is_file():
             return direct
@@ -307,8 +342,11 @@ class NoteBook:
         if len(hits) == 1:
             return hits[0]
         if hits:
-            raise NotesError(f"{len(hits)} notes match {ref!r}",
-                             "Give more of the name, or the number from "
-                             "'voiceguide notes list'.")
-        raise NotesError(f"no note matches {ref!r}",
-                         "Run 'voiceguide notes list' and use a number or name from it.")
+            raise NotesError(
+                f"{len(hits)} notes match {ref!r}",
+                "Give more of the name, or the number from 'voiceguide notes list'.",
+            )
+        raise NotesError(
+            f"no note matches {ref!r}",
+            "Run 'voiceguide notes list' and use a number or name from it.",
+        )

@@ -44,8 +44,12 @@ class Breathe:
 
     def phases(self) -> list[tuple[str, float]]:
         """(phase, seconds) of one cycle, skipping empty phases."""
-        all_ = [("inhale", self.inhale), ("hold", self.hold),
-                ("exhale", self.exhale), ("rest", self.rest)]
+        all_ = [
+            ("inhale", self.inhale),
+            ("hold", self.hold),
+            ("exhale", self.exhale),
+            ("rest", self.rest),
+        ]
         return [(name, s) for name, s in all_ if s > 0]
 
     @property
@@ -78,13 +82,17 @@ class Program:
 
 # ---------------------------------------------------------------- locating lines
 
+
 class _Lines:
     """Finds the line of a key, so errors can point at it (tomllib gives none)."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        self.step_starts = [i for i, ln in enumerate(self.lines)
-                            if re.match(r"\s*\[\[\s*step\s*\]\]", ln)]
+        self.step_starts = [
+            i
+            for i, ln in enumerate(self.lines)
+            if re.match(r"\s*\[\[\s*step\s*\]\]", ln)
+        ]
 
     def _find(self, key: str, lo: int, hi: int) -> int | None:
         pat = re.compile(rf"\s*\"?{re.escape(key)}\"?\s*=")
@@ -101,8 +109,11 @@ class _Lines:
         if index >= len(self.step_starts):
             return None
         lo = self.step_starts[index]
-        hi = (self.step_starts[index + 1] if index + 1 < len(self.step_starts)
-              else len(self.lines))
+        hi = (
+            self.step_starts[index + 1]
+            if index + 1 < len(self.step_starts)
+            else len(self.lines)
+        )
         return (self._find(key, lo, hi) if key else None) or lo + 1
 
 
@@ -135,61 +146,95 @@ class _Validator:
 
     def text(self, value: Any, key: str, line: int | None) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(line, f"{key} must be non-empty text",
-                            f'Write it in quotes, for example: {key} = "..."')
+            raise self.fail(
+                line,
+                f"{key} must be non-empty text",
+                f'Write it in quotes, for example: {key} = "..."',
+            )
         return value.strip()
 
-    def seconds(self, value: Any, key: str, line: int | None, *, zero: bool,
-                most: float = MAX_PAUSE) -> float:
+    def seconds(
+        self,
+        value: Any,
+        key: str,
+        line: int | None,
+        *,
+        zero: bool,
+        most: float = MAX_PAUSE,
+    ) -> float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if not ok or not (0 <= value <= most) or (value == 0 and not zero):
             low = "0" if zero else "more than 0"
-            raise self.fail(line, f"{key} = {value!r} is not a usable number of seconds",
-                            f"Use a number from {low} to {most:g}, for example: "
-                            f"{key} = 4")
+            raise self.fail(
+                line,
+                f"{key} = {value!r} is not a usable number of seconds",
+                f"Use a number from {low} to {most:g}, for example: {key} = 4",
+            )
         return float(value)
 
     def program(self, data: dict[str, Any], program_id: str, source: str) -> Program:
         required = ("title", "kind", "minutes", "summary")
         for key in data:
             if key not in (*required, "step"):
-                raise self.fail(self.where.top(key), f"unknown key {key!r}",
-                                f"Remove it. Top-level keys are: {', '.join(required)},"
-                                " and [[step]] tables.")
+                raise self.fail(
+                    self.where.top(key),
+                    f"unknown key {key!r}",
+                    f"Remove it. Top-level keys are: {', '.join(required)},"
+                    " and [[step]] tables.",
+                )
         for key in required:
             if key not in data:
-                raise self.fail(None, f"missing {key!r}",
-                                f"Add a line near the top, for example: "
-                                f"{_TOP_EXAMPLE[key]}")
+                raise self.fail(
+                    None,
+                    f"missing {key!r}",
+                    f"Add a line near the top, for example: {_TOP_EXAMPLE[key]}",
+                )
         title = self.text(data["title"], "title", self.where.top("title"))
         summary = self.text(data["summary"], "summary", self.where.top("summary"))
         kind = data["kind"]
         if kind not in KINDS:
-            raise self.fail(self.where.top("kind"), f"kind = {kind!r} is not known",
-                            f"Use one of: {', '.join(KINDS)}")
+            raise self.fail(
+                self.where.top("kind"),
+                f"kind = {kind!r} is not known",
+                f"Use one of: {', '.join(KINDS)}",
+            )
         minutes = data["minutes"]
-        if (not isinstance(minutes, int | float) or isinstance(minutes, bool)
-                or not 0 < minutes <= 240):
-            raise self.fail(self.where.top("minutes"),
-                            f"minutes = {minutes!r} is not a usable estimate",
-                            "Use a number of minutes above 0, for example: minutes = 5")
+        if (
+            not isinstance(minutes, int | float)
+            or isinstance(minutes, bool)
+            or not 0 < minutes <= 240
+        ):
+            raise self.fail(
+                self.where.top("minutes"),
+                f"minutes = {minutes!r} is not a usable estimate",
+                "Use a number of minutes above 0, for example: minutes = 5",
+            )
         raw_steps = data.get("step")
         if not isinstance(raw_steps, list) or not raw_steps:
-            raise self.fail(None, "the program has no steps",
-                            "Add at least one [[step]] table, for example:\n"
-                            '[[step]]\nsay = "Hello."')
+            raise self.fail(
+                None,
+                "the program has no steps",
+                "Add at least one [[step]] table, for example:\n"
+                '[[step]]\nsay = "Hello."',
+            )
         steps = tuple(self.step(i, s) for i, s in enumerate(raw_steps))
         return Program(program_id, title, kind, float(minutes), summary, steps, source)
 
     def step(self, i: int, raw: Any) -> Step:
         n = i + 1
         if not isinstance(raw, dict):
-            raise self.fail(self.where.step(i), f"step {n} is not a table",
-                            "Write each step under its own [[step]] line.")
+            raise self.fail(
+                self.where.step(i),
+                f"step {n} is not a table",
+                "Write each step under its own [[step]] line.",
+            )
         main = next((k for k in MAIN_KEYS if k in raw), None)
         if main is None:
-            raise self.fail(self.where.step(i), f"step {n} says nothing to do",
-                            "Give it one of: " + "; ".join(EXAMPLE_STEP.values()))
+            raise self.fail(
+                self.where.step(i),
+                f"step {n} says nothing to do",
+                "Give it one of: " + "; ".join(EXAMPLE_STEP.values()),
+            )
         for key in raw:
             if key not in STEP_KEYS[main]:
                 if key in MAIN_KEYS:
@@ -202,44 +247,65 @@ class _Validator:
         line = self.where.step(i, main)
         quiet_line = self.where.step(i, "pause")
         if main == "say":
-            return Say(self.text(raw["say"], "say", line),
-                       self.seconds(raw.get("pause", 0), "pause", quiet_line, zero=True))
+            return Say(
+                self.text(raw["say"], "say", line),
+                self.seconds(raw.get("pause", 0), "pause", quiet_line, zero=True),
+            )
         if main == "prompt":
             answer = raw.get("answer", True)
             if not isinstance(answer, bool):
-                raise self.fail(self.where.step(i, "answer"),
-                                f"answer = {answer!r} must be true or false",
-                                "Write: answer = true")
+                raise self.fail(
+                    self.where.step(i, "answer"),
+                    f"answer = {answer!r} must be true or false",
+                    "Write: answer = true",
+                )
             quiet = raw.get("pause", DEFAULT_PROMPT_QUIET)
-            return Prompt(self.text(raw["prompt"], "prompt", line), answer,
-                          self.seconds(quiet, "pause", quiet_line, zero=True))
+            return Prompt(
+                self.text(raw["prompt"], "prompt", line),
+                answer,
+                self.seconds(quiet, "pause", quiet_line, zero=True),
+            )
         if main == "pause":
             return Pause(self.seconds(raw["pause"], "pause", line, zero=False))
         if main == "cue":
             name = raw["cue"]
             if name not in CUES:
-                raise self.fail(line, f"cue = {name!r} is not a known sound",
-                                f"Use one of: {', '.join(CUES)}")
+                raise self.fail(
+                    line,
+                    f"cue = {name!r} is not a known sound",
+                    f"Use one of: {', '.join(CUES)}",
+                )
             return Cue(name)
         return self.breathe(raw["breathe"], line)
 
     def breathe(self, raw: Any, line: int | None) -> Breathe:
         example = EXAMPLE_STEP["breathe"]
         if not isinstance(raw, dict):
-            raise self.fail(line, "breathe must be a table of phase lengths",
-                            f"Write: {example}")
+            raise self.fail(
+                line, "breathe must be a table of phase lengths", f"Write: {example}"
+            )
         allowed = ("inhale", "hold", "exhale", "rest", "cycles")
         for key in raw:
             if key not in allowed:
-                raise self.fail(line, f"breathe: unknown key {key!r}",
-                                f"breathe takes: {', '.join(allowed)}")
+                raise self.fail(
+                    line,
+                    f"breathe: unknown key {key!r}",
+                    f"breathe takes: {', '.join(allowed)}",
+                )
         for key in ("inhale", "exhale"):
             if key not in raw:
                 raise self.fail(line, f"breathe needs {key!r}", f"Write: {example}")
         cycles = raw.get("cycles", 4)
-        if not isinstance(cycles, int) or isinstance(cycles, bool) or not 1 <= cycles <= 30:
-            raise self.fail(line, f"breathe: cycles = {cycles!r} is not usable",
-                            "Use a whole number from 1 to 30, for example: cycles = 4")
+        if (
+            not isinstance(cycles, int)
+            or isinstance(cycles, bool)
+            or not 1 <= cycles <= 30
+        ):
+            raise self.fail(
+                line,
+                f"breathe: cycles = {cycles!r} is not usable",
+                "Use a whole number from 1 to 30, for example: cycles = 4",
+            )
         return Breathe(
             inhale=self.seconds(raw["inhale"], "inhale", line, zero=False, most=20),
             exhale=self.seconds(raw["exhale"], "exhale", line, zero=False, most=20),
@@ -259,6 +325,7 @@ _TOP_EXAMPLE = {
 
 # ---------------------------------------------------------------- loading
 
+
 def parse(text: str, program_id: str, source: str) -> Program:
     """Parse and validate program TOML text."""
     try:
@@ -267,9 +334,13 @@ def parse(text: str, program_id: str, source: str) -> Program:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        raise ProgramError(source, line, f"not valid TOML: {msg}",
-                           "Check quotes, brackets and '=' on that line; text goes "
-                           'in double quotes, like: say = "Hello."') from None
+        raise ProgramError(
+            source,
+            line,
+            f"not valid TOML: {msg}",
+            "Check quotes, brackets and '=' on that line; text goes "
+            'in double quotes, like: say = "Hello."',
+        ) from None
     return _Validator(source, text).program(data, program_id, source)
 
 
@@ -278,14 +349,19 @@ def load_file(path: Path) -> Program:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file",
-                       "Check the path, or run 'voiceguide list' for built-in ids.") from None
+        raise BadInput(
+            f"{path}: no such file",
+            "Check the path, or run 'voiceguide list' for built-in ids.",
+        ) from None
     except IsADirectoryError:
-        raise BadInput(f"{path}: is a folder, not a program file",
-                       "Give the path of a .toml file.") from None
+        raise BadInput(
+            f"{path}: is a folder, not a program file", "Give the path of a .toml file."
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(f"{path}: cannot be read ({e})",
-                       "Check the file's permissions and that it is UTF-8 text.") from None
+        raise BadInput(
+            f"{path}: cannot be read ({e})",
+            "Check the file's permissions and that it is UTF-8 text.",
+        ) from None
     return parse(text, path.stem, str(path))
 
 
@@ -327,8 +403,11 @@ def catalog() -> list[ProgramInfo]:
         text = (BUILTIN_DIR / f"{program_id}.toml").read_text(encoding="utf-8")
         head = re.split(r"^\s*\[\[\s*step\s*\]\]", text, maxsplit=1, flags=re.M)[0]
         d = tomllib.loads(head)
-        out.append(ProgramInfo(program_id, d["title"], d["kind"], float(d["minutes"]),
-                               d["summary"]))
+        out.append(
+            ProgramInfo(
+                program_id, d["title"], d["kind"], float(d["minutes"]), d["summary"]
+            )
+        )
     return out
 
 
@@ -341,6 +420,7 @@ def find(ref: str) -> Program:
         return load_builtin(ref)
     close = [i for i in ids if ref.lower() in i or i.startswith(ref.lower()[:4])]
     suggestion = f" Did you mean: {', '.join(close[:3])}?" if close else ""
-    raise BadInput(f"no program called {ref!r}.{suggestion}",
-                   "Run 'voiceguide list' to see the programs, or give a path to "
-                   "a .toml file.")
+    raise BadInput(
+        f"no program called {ref!r}.{suggestion}",
+        "Run 'voiceguide list' to see the programs, or give a path to a .toml file.",
+    )

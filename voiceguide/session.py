@@ -24,8 +24,12 @@ from voiceguide.speech import SpeechCache
 
 log = logging.getLogger(__name__)
 
-PHASE_WORDS = {"inhale": "Breathe in", "hold": "Hold", "exhale": "Breathe out",
-               "rest": "Rest"}
+PHASE_WORDS = {
+    "inhale": "Breathe in",
+    "hold": "Hold",
+    "exhale": "Breathe out",
+    "rest": "Rest",
+}
 TYPED_HOW = "Type your answer and press Enter. An empty line skips the question."
 
 
@@ -75,8 +79,10 @@ class Session:
         try:
             return self.speech.get(text)
         except VoiceGuideError as e:
-            self.show(f"Speech is not available: {e.message}. Carrying on as text. "
-                      f"Fix: {e.hint}")
+            self.show(
+                f"Speech is not available: {e.message}. Carrying on as text. "
+                f"Fix: {e.hint}"
+            )
             self.speech.close()
             self.speech = None
             return None
@@ -132,8 +138,10 @@ class Session:
                 self.timeline.wait_cursor()
                 cue_len = self._cue(name)
                 word = PHASE_WORDS[name]
-                self.show(f"{word}, {seconds * pace:.3g}." + (
-                    f" Round {cycle} of {step.cycles}." if name == "inhale" else ""))
+                self.show(
+                    f"{word}, {seconds * pace:.3g}."
+                    + (f" Round {cycle} of {step.cycles}." if name == "inhale" else "")
+                )
                 clip = self._speech(word)
                 if clip is not None and self.player is not None:
                     self.timeline.cursor = phase_start + cue_len
@@ -167,8 +175,10 @@ class Session:
         except NotesError as e:
             if not self._save_failed:
                 self._save_failed = True
-                self.speak("Your note could not be saved. Your answers are kept, and "
-                           "saving will be tried again.")
+                self.speak(
+                    "Your note could not be saved. Your answers are kept, and "
+                    "saving will be tried again."
+                )
                 self.show(f"({e.message})")
             self._save_failed = True
 
@@ -193,8 +203,12 @@ class Session:
             self.speech.prefetch([title, *self._texts()])
         bell = self._cue("bell")  # sound at once, while speech is being made
         started = now()
-        self.note = Note(p.id, p.title, started, path=(
-            self.notebook.new_path(p.id, started) if self.notebook else None))
+        self.note = Note(
+            p.id,
+            p.title,
+            started,
+            path=(self.notebook.new_path(p.id, started) if self.notebook else None),
+        )
         self._save()
         completed = False
         try:
@@ -220,8 +234,12 @@ class Session:
                 self.speech.close()
         self.note = replace(self.note, finished=now())
         self._save()
-        return SessionResult(self.note.path, len(self.note.answers), completed,
-                             render(self.note) if self._save_failed else "")
+        return SessionResult(
+            self.note.path,
+            len(self.note.answers),
+            completed,
+            render(self.note) if self._save_failed else "",
+        )
 
 
 def _minutes(m: float) -> str:

@@ -47,9 +47,10 @@ class SpeechCache:
         try:
             return self._future(text).result(timeout=WAIT_S)
         except FutureTimeout:
-            raise VoiceGuideError(f"speech was not ready after {WAIT_S:g} s",
-                                  "Run 'voiceguide doctor' to check the speech engine.") \
-                from None
+            raise VoiceGuideError(
+                f"speech was not ready after {WAIT_S:g} s",
+                "Run 'voiceguide doctor' to check the speech engine.",
+            ) from None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

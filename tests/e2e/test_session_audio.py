@@ -36,12 +36,18 @@ say = "Thank you."
 """
 
 
-def run_vg(args: list[str], home: Path, timeout: float = 120,
-           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_vg(
+    args: list[str], home: Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**(env or os.environ), "VOICEGUIDE_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "voiceguide", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture
@@ -52,12 +58,15 @@ def short_program(tmp_path: Path) -> Path:
 
 
 def _cue_refs(rate: int) -> dict[str, np.ndarray]:
-    return {n: cues.load(n).resampled(rate).samples()
-            for n in ("inhale", "hold", "exhale", "rest", "bell")}
+    return {
+        n: cues.load(n).resampled(rate).samples()
+        for n in ("inhale", "hold", "exhale", "rest", "bell")
+    }
 
 
 def test_session_is_heard_in_full_with_cues_on_schedule(
-        speaker_capture: Capture, short_program: Path, tmp_path: Path) -> None:
+    speaker_capture: Capture, short_program: Path, tmp_path: Path
+) -> None:
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "welcomed").touch()  # the same words in both runs
     render = tmp_path / "expected.wav"
@@ -88,8 +97,9 @@ def test_session_is_heard_in_full_with_cues_on_schedule(
     assert timing.max_abs_ms < 60, timing.errors_ms
 
 
-def test_silent_plays_nothing(speaker_capture: Capture, short_program: Path,
-                              tmp_path: Path) -> None:
+def test_silent_plays_nothing(
+    speaker_capture: Capture, short_program: Path, tmp_path: Path
+) -> None:
     with speaker_capture() as wav:
         r = run_vg(["run", str(short_program), "--silent", "--pace", "0.2"], tmp_path)
     assert r.returncode == 0, r.stderr
@@ -98,10 +108,10 @@ def test_silent_plays_nothing(speaker_capture: Capture, short_program: Path,
     assert not active_spans(heard, rate), "--silent must not make a sound"
 
 
-def test_no_sound_server_carries_on_as_text(no_audio: None, short_program: Path,
-                                            tmp_path: Path) -> None:
-    r = run_vg(["run", str(short_program), "--pace", "0", "--answers", "off"],
-               tmp_path)
+def test_no_sound_server_carries_on_as_text(
+    no_audio: None, short_program: Path, tmp_path: Path
+) -> None:
+    r = run_vg(["run", str(short_program), "--pace", "0", "--answers", "off"], tmp_path)
     assert r.returncode == 0, r.stderr
     no_sound = [ln for ln in r.stdout.splitlines() if ln.startswith("No sound")]
     assert len(no_sound) == 1, r.stdout  # said once, in one line
@@ -110,25 +120,32 @@ def test_no_sound_server_carries_on_as_text(no_audio: None, short_program: Path,
 
 
 def test_silent_opens_no_device_even_without_a_server(
-        no_audio: None, short_program: Path, tmp_path: Path) -> None:
+    no_audio: None, short_program: Path, tmp_path: Path
+) -> None:
     r = run_vg(["run", str(short_program), "--silent", "--pace", "0"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert "No sound" not in r.stdout  # it never tried
 
 
-def test_typed_answers_are_saved_while_speaking(tmp_path: Path,
-                                               virtual_audio: dict[str, str]) -> None:
+def test_typed_answers_are_saved_while_speaking(
+    tmp_path: Path, virtual_audio: dict[str, str]
+) -> None:
     prog = tmp_path / "two-questions.toml"
     prog.write_text(
         'title = "Two questions"\nkind = "journal"\nminutes = 1\n'
         'summary = "Two short questions."\n'
         '[[step]]\nprompt = "What is one small promise you could keep today?"\n'
-        '[[step]]\nprompt = "Who has been kind to you lately?"\n')
+        '[[step]]\nprompt = "Who has been kind to you lately?"\n'
+    )
     env = {**os.environ, "VOICEGUIDE_HOME": str(tmp_path)}
     p = subprocess.run(
         [sys.executable, "-m", "voiceguide", "run", str(prog), "--answers", "typed"],
         input="I could drink a glass of water\nMy neighbour\n",
-        env=env, capture_output=True, text=True, timeout=120)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     notes = list((tmp_path / "notes").rglob("*.md"))
     assert len(notes) == 1

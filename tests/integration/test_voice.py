@@ -28,8 +28,10 @@ def voice():  # type: ignore[no-untyped-def]
 
 def test_synthesis_gives_audible_speech_of_plausible_length(voice) -> None:  # type: ignore[no-untyped-def]
     short = voice.synthesize("Hello.")
-    long = voice.synthesize("Let us slow down together, and notice one sound nearby, "
-                            "then another, and then one more.")
+    long = voice.synthesize(
+        "Let us slow down together, and notice one sound nearby, "
+        "then another, and then one more."
+    )
     assert short.rate > 8000
     x = long.samples()
     assert float(np.sqrt(np.mean(x**2))) > 0.01
@@ -38,11 +40,14 @@ def test_synthesis_gives_audible_speech_of_plausible_length(voice) -> None:  # t
 
 
 def _duration_at(rate: int) -> float:
-    code = ("from voiceguide.backends.voices import open_voice\n"
-            f"v = open_voice(None, {rate})\n"
-            "print(v.synthesize('Breathe in slowly, and let the breath go.').duration)")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=60)
+    code = (
+        "from voiceguide.backends.voices import open_voice\n"
+        f"v = open_voice(None, {rate})\n"
+        "print(v.synthesize('Breathe in slowly, and let the breath go.').duration)"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert p.returncode == 0, p.stderr
     return float(p.stdout.strip())
 
@@ -52,12 +57,19 @@ def test_rate_changes_duration() -> None:
 
 
 def test_synthesis_prints_nothing_and_leaves_no_temp_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code = ("from voiceguide.backends.voices import open_voice\n"
-            "v = open_voice(None, 150); c = v.synthesize('One line.'); v.close()\n"
-            "print(round(c.duration, 1) > 0)")
+    code = (
+        "from voiceguide.backends.voices import open_voice\n"
+        "v = open_voice(None, 150); c = v.synthesize('One line.'); v.close()\n"
+        "print(round(c.duration, 1) > 0)"
+    )
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env=env, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "True"  # no "Audio saved to ..." from pyttsx3
     assert list(tmp_path.iterdir()) == []
@@ -72,14 +84,20 @@ def test_speech_is_understood_by_a_recognizer(tmp_path) -> None:  # type: ignore
         if os.environ.get("CI"):
             raise
         pytest.skip("SpeechRecognition is not installed")
-    code = ("import sys\n"
-            "from voiceguide.backends.voices import open_voice\n"
-            "from voiceguide.audio import write_wav\n"
-            "v = open_voice('en-us+f2', 140)\n"
-            "write_wav(sys.argv[1], v.synthesize('today I feel calm and grateful'))")
+    code = (
+        "import sys\n"
+        "from voiceguide.backends.voices import open_voice\n"
+        "from voiceguide.audio import write_wav\n"
+        "v = open_voice('en-us+f2', 140)\n"
+        "write_wav(sys.argv[1], v.synthesize('today I feel calm and grateful'))"
+    )
     wav = tmp_path / "calm.wav"
-    p = subprocess.run([sys.executable, "-c", code, str(wav)], capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-c", code, str(wav)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     from voiceguide.audio import read_wav
 

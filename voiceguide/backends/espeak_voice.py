@@ -29,16 +29,22 @@ def binary() -> str | None:
 def list_voices() -> list[VoiceInfo]:
     exe = binary()
     if exe is None:
-        raise BackendUnavailable("espeak-ng is not installed", f"Install it: {APT_AUDIO}")
-    out = subprocess.run([exe, "--voices"], capture_output=True, text=True,
-                         timeout=SYNTH_TIMEOUT_S).stdout
+        raise BackendUnavailable(
+            "espeak-ng is not installed", f"Install it: {APT_AUDIO}"
+        )
+    out = subprocess.run(
+        [exe, "--voices"], capture_output=True, text=True, timeout=SYNTH_TIMEOUT_S
+    ).stdout
     voices = []
     for line in out.splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 5:  # Pty Language Age/Gender VoiceName File ...
             gender = {"M": "male", "F": "female"}.get(cols[2][-1:], "")
-            voices.append(VoiceInfo(cols[4].lower(), cols[3].replace("_", " "),
-                                    (cols[1],), gender))
+            voices.append(
+                VoiceInfo(
+                    cols[4].lower(), cols[3].replace("_", " "), (cols[1],), gender
+                )
+            )
     return voices
 
 
@@ -48,8 +54,9 @@ class EspeakVoice:
     def __init__(self, voice: str | None = None, rate_wpm: int = 150) -> None:
         exe = binary()
         if exe is None:
-            raise BackendUnavailable("espeak-ng is not installed",
-                                     f"Install it: {APT_AUDIO}")
+            raise BackendUnavailable(
+                "espeak-ng is not installed", f"Install it: {APT_AUDIO}"
+            )
         self.exe = exe
         self.rate_wpm = rate_wpm
         self.name = DEFAULT_VOICE
@@ -60,11 +67,19 @@ class EspeakVoice:
     def set_voice(self, voice: str) -> None:
         # espeak-ng takes a variant after "+", e.g. "en-us+f2".
         want, plus, variant = voice.lower().partition("+")
-        match = next((v for v in list_voices()
-                      if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())), None)
+        match = next(
+            (
+                v
+                for v in list_voices()
+                if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())
+            ),
+            None,
+        )
         if match is None:
-            raise BadInput(f"no voice called {voice!r}",
-                           "Run 'voiceguide voices' to see the voices on this machine.")
+            raise BadInput(
+                f"no voice called {voice!r}",
+                "Run 'voiceguide voices' to see the voices on this machine.",
+            )
         self.name = match.id + plus + variant
 
     def voices(self) -> list[VoiceInfo]:
@@ -76,17 +91,21 @@ class EspeakVoice:
         try:
             p = subprocess.run(
                 [self.exe, "-v", self.name, "-s", str(self.rate_wpm), "-w", name],
-                input=text.encode("utf-8"), capture_output=True,
-                timeout=SYNTH_TIMEOUT_S)
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=SYNTH_TIMEOUT_S,
+            )
             if p.returncode != 0 or os.path.getsize(name) == 0:
                 raise VoiceGuideError(
                     f"espeak-ng failed: {p.stderr.decode(errors='replace').strip()}",
-                    "Run 'voiceguide doctor' to check the speech engine.")
+                    "Run 'voiceguide doctor' to check the speech engine.",
+                )
             return read_wav(name)
         except subprocess.TimeoutExpired:
-            raise VoiceGuideError(f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
-                                  "Run 'voiceguide doctor' to check the speech engine.") \
-                from None
+            raise VoiceGuideError(
+                f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
+                "Run 'voiceguide doctor' to check the speech engine.",
+            ) from None
         finally:
             Path(name).unlink(missing_ok=True)
 

@@ -39,8 +39,10 @@ def _init_engine() -> Any:
     try:
         import pyttsx3
     except ImportError:
-        raise BackendUnavailable("the speech library pyttsx3 is not installed",
-                                 "Run ./scripts/setup, or: pip install pyttsx3") from None
+        raise BackendUnavailable(
+            "the speech library pyttsx3 is not installed",
+            "Run ./scripts/setup, or: pip install pyttsx3",
+        ) from None
     try:
         return pyttsx3.init()
     except (RuntimeError, OSError, ImportError, KeyError) as e:
@@ -74,11 +76,19 @@ class Pyttsx3Voice:
     def set_voice(self, voice: str) -> None:
         # espeak-ng takes a variant after "+", e.g. "en-us+f2".
         want, plus, variant = voice.lower().partition("+")
-        match = next((v for v in self.voices()
-                      if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())), None)
+        match = next(
+            (
+                v
+                for v in self.voices()
+                if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())
+            ),
+            None,
+        )
         if match is None:
-            raise BadInput(f"no voice called {voice!r}",
-                           "Run 'voiceguide voices' to see the voices on this machine.")
+            raise BadInput(
+                f"no voice called {voice!r}",
+                "Run 'voiceguide voices' to see the voices on this machine.",
+            )
         name = match.id + plus + variant
         with self._lock:
             self._engine.setProperty("voice", name)
@@ -87,9 +97,15 @@ class Pyttsx3Voice:
     def voices(self) -> list[VoiceInfo]:
         with self._lock:
             raw = self._engine.getProperty("voices") or []
-        return [VoiceInfo(str(v.id), str(v.name or v.id),
-                          tuple(str(lang) for lang in (v.languages or [])),
-                          str(v.gender or "")) for v in raw]
+        return [
+            VoiceInfo(
+                str(v.id),
+                str(v.name or v.id),
+                tuple(str(lang) for lang in (v.languages or [])),
+                str(v.gender or ""),
+            )
+            for v in raw
+        ]
 
     def synthesize(self, text: str) -> AudioClip:
         """Text to audio, bounded by SYNTH_TIMEOUT_S."""
@@ -106,14 +122,18 @@ class Pyttsx3Voice:
         worker.start()
         worker.join(SYNTH_TIMEOUT_S)
         if worker.is_alive():
-            raise VoiceGuideError(f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
-                                  "Run 'voiceguide doctor' to check the speech engine.")
+            raise VoiceGuideError(
+                f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
+                "Run 'voiceguide doctor' to check the speech engine.",
+            )
         if errors:
             err = errors[0]
             if isinstance(err, VoiceGuideError):
                 raise err
-            raise VoiceGuideError(f"speech synthesis failed ({err})",
-                                  "Run 'voiceguide doctor' to check the speech engine.")
+            raise VoiceGuideError(
+                f"speech synthesis failed ({err})",
+                "Run 'voiceguide doctor' to check the speech engine.",
+            )
         return result[0]
 
     def _synthesize(self, text: str) -> AudioClip:

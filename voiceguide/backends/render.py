@@ -31,12 +31,11 @@ class RenderPlayer:
         """Mix everything into ``path``; returns the length in seconds."""
         import numpy as np
 
-        end = max([self.clock.now()]
-                  + [t + c.duration for t, c in self.placed])
-        out = np.zeros(int(round(end * RATE)) + 1, dtype=np.float32)
+        end = max([self.clock.now()] + [t + c.duration for t, c in self.placed])
+        out = np.zeros(round(end * RATE) + 1, dtype=np.float32)
         for t, clip in self.placed:
-            start = int(round(t * RATE))
+            start = round(t * RATE)
             x = clip.samples()
-            out[start:start + len(x)] += x[: len(out) - start]
+            out[start : start + len(x)] += x[: len(out) - start]
         write_wav(path, AudioClip.from_samples(out * self.volume, RATE), mode=0o644)
         return len(out) / RATE

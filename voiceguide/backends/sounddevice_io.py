@@ -30,11 +30,14 @@ def import_sounddevice() -> Any:
     try:
         import sounddevice as sd
     except ImportError:
-        raise BackendUnavailable("the audio library sounddevice is not installed",
-                                 "Run ./scripts/setup, or: pip install sounddevice") from None
+        raise BackendUnavailable(
+            "the audio library sounddevice is not installed",
+            "Run ./scripts/setup, or: pip install sounddevice",
+        ) from None
     except OSError as e:  # raised when the PortAudio library itself is missing
-        raise BackendUnavailable(f"PortAudio is missing ({e})",
-                                 f"Install it: {APT_AUDIO}") from None
+        raise BackendUnavailable(
+            f"PortAudio is missing ({e})", f"Install it: {APT_AUDIO}"
+        ) from None
     return sd
 
 
@@ -54,12 +57,21 @@ def devices() -> list[Device]:
         raw = sd.query_devices()
         d_in, d_out = sd.default.device
     except sd.PortAudioError as e:
-        raise BackendUnavailable(f"audio devices cannot be listed ({e})",
-                                 "Check that a sound server (PulseAudio or PipeWire) "
-                                 "is running.") from None
-    return [Device(i, str(d["name"]), int(d["max_input_channels"]),
-                   int(d["max_output_channels"]), i == d_in, i == d_out)
-            for i, d in enumerate(raw)]
+        raise BackendUnavailable(
+            f"audio devices cannot be listed ({e})",
+            "Check that a sound server (PulseAudio or PipeWire) is running.",
+        ) from None
+    return [
+        Device(
+            i,
+            str(d["name"]),
+            int(d["max_input_channels"]),
+            int(d["max_output_channels"]),
+            i == d_in,
+            i == d_out,
+        )
+        for i, d in enumerate(raw)
+    ]
 
 
 def output_problem(device: str | None = None) -> str | None:
@@ -90,13 +102,20 @@ class SoundDevicePlayer:
         self.frames_played = 0
         try:
             self._stream = self._sd.OutputStream(
-                samplerate=RATE, channels=1, dtype="float32", blocksize=BLOCK,
-                latency="low", device=device, callback=self._callback)
+                samplerate=RATE,
+                channels=1,
+                dtype="float32",
+                blocksize=BLOCK,
+                latency="low",
+                device=device,
+                callback=self._callback,
+            )
             self._stream.start()
         except Exception as e:  # PortAudioError or ValueError for a bad device
-            raise BackendUnavailable(f"no usable sound output ({e})",
-                                     "Check 'voiceguide devices', or use --silent for "
-                                     "text only.") from None
+            raise BackendUnavailable(
+                f"no usable sound output ({e})",
+                "Check 'voiceguide devices', or use --silent for text only.",
+            ) from None
 
     def _callback(self, out: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status:
@@ -107,7 +126,7 @@ class SoundDevicePlayer:
             for item in self._active:
                 samples, pos = item
                 n = min(frames, len(samples) - pos)
-                out[:n, 0] += samples[pos:pos + n]
+                out[:n, 0] += samples[pos : pos + n]
                 item[1] = pos + n
                 if item[1] < len(samples):
                     keep.append(item)
