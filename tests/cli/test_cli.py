@@ -521,3 +521,63 @@ def test_silent_run_is_light(tmp_path: Path) -> None:
         "print(json.dumps(sorted(sys.modules)))", tmp_path)
     assert "voiceguide.session" in modules
     assert _heavy(modules) == []
+
+
+# ---------------------------------------------------------------- no speech engine
+
+
+class _RecordingPlayer:
+    """Stands in for the speaker: records what would be played."""
+
+    def __init__(self) -> None:
+        self.played: list[float] = []
+
+    def play(self, clip: object) -> None:
+        self.played.append(getattr(clip, "duration", 0.0))
+
+    def stop(self) -> None:
+        pass
+
+    def wait_idle(self, timeout: float) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+
+def _no_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.backends import voices
+    from voiceguide.errors import APT_AUDIO, BackendUnavailable
+
+    def missing(voice: object, rate: object) -> None:
+        raise BackendUnavailable("espeak-ng is not installed",
+                                 f"Install it: {APT_AUDIO}")
+
+    monkeypatch.setattr(voices, "open_voice", missing)
+
+
+def test_no_espeak_says_so_once_and_carries_on_as_text(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        home: Path) -> None:
+    _no_espeak(monkeypatch)
+    player = _RecordingPlayer()
+    monkeypatch.setattr(cli, "_open_player", lambda settings: player)
+    code, out, err = run_cli(capsys, "run", "trust-self", "--pace", "0",
+                             stdin="a small promise\n", monkeypatch=monkeypatch)
+    assert code == 0, err
+    said = [ln for ln in out.splitlines() if "espeak-ng is not installed" in ln]
+    assert len(said) == 1 and "apt-get install" in said[0]
+    assert "Traceback" not in err
+    assert "a small promise" in _only_note(home).read_text()
+    assert player.played  # the cues still sound
+
+
+def test_render_without_espeak_fails_clearly(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        home: Path, tmp_path: Path) -> None:
+    _no_espeak(monkeypatch)
+    out_wav = tmp_path / "s.wav"
+    code, _, err = run_cli(capsys, "run", "box-breathing", "--render", str(out_wav))
+    assert code == 1
+    assert "espeak-ng is not installed" in err and "fix:" in err
+    assert not out_wav.exists()
