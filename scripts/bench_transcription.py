@@ -93,7 +93,8 @@ def worker(job: dict[str, Any]) -> dict[str, Any]:
         audio_s=audio_s,
         rtf_runs=rtfs,
         texts=texts[0],
-        stable=all(t == texts[0] for t in texts),
+        varying=[sorted({run[i] for run in texts}) for i in range(len(clips))
+                 if len({run[i] for run in texts}) > 1],
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         model=getattr(engine, "model", ""),
     )
@@ -140,7 +141,7 @@ def bench(name: str, rows: list[tuple[str, str]], repeat: int,
         "noise_3s_s": run["noise_3s_s"],
         "noise_3s_text": run["noise_3s_text"],
         "audio_s": run["audio_s"],
-        "stable_across_repeats": run["stable"],
+        "varying_across_repeats": run["varying"],
         "files": [{"path": Path(p).name, "ref": r, "hyp": h,
                    "wer": word_error_rate(r, h)}
                   for (p, r), h in zip(rows, run["texts"], strict=True)],
@@ -170,8 +171,8 @@ def _print_table(res: dict[str, Any]) -> None:
         said = e["silence_1s_text"] + e["noise_3s_text"]
         if any(said):
             print(f"! {e['engine']} heard {said} in silence or noise")
-        if not e["stable_across_repeats"]:
-            print(f"! {e['engine']} gave different texts across repeats")
+        for texts in e["varying_across_repeats"]:
+            print(f"! {e['engine']} varies across repeats: {texts}")
         wrong = [f for f in e["files"] if f["wer"] > 0]
         print(f"{e['engine']}: {len(wrong)} of {len(e['files'])} files with errors: "
               + "; ".join(f"{f['ref']!r} -> {f['hyp']!r}" for f in wrong[:8]))

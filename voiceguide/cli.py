@@ -10,13 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
-from voiceguide.config import ANSWER_MODES, ENGINES, Paths, Settings, resolve
 from voiceguide.errors import BadInput, VoiceGuideError
+from voiceguide.vocab import ANSWER_MODES, ENGINES, KINDS
+
+if TYPE_CHECKING:  # at run time these load only with the commands that use them
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+
+    from voiceguide.config import Paths, Settings
 
 NOT_THERAPY = (
     "A word before we begin. voiceguide is a self-help companion. It is "
@@ -36,8 +40,10 @@ def err(line: str) -> None:
 # ---------------------------------------------------------------- handlers
 
 
-def cmd_list(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voiceguide.program import catalog
+def cmd_list(args: argparse.Namespace, settings: Settings | None,
+             paths: Paths | None) -> int:
+    """Needs no settings (see main): kept light, it is the most run command."""
+    from voiceguide.catalog import catalog
 
     programs = [p for p in catalog() if not args.kind or p.kind == args.kind]
     width = max((len(p.id) for p in programs), default=0)
@@ -47,6 +53,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from pathlib import Path
+
     from voiceguide.program import load_file
 
     for f in args.files:
@@ -72,6 +80,8 @@ def _mark(marker: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from pathlib import Path
+
     from voiceguide.notes import NoteBook
     from voiceguide.pacing import RealClock, Timeline, VirtualClock
     from voiceguide.program import find
@@ -95,12 +105,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
         player = RenderPlayer(clock, settings.volume)
         speech = SpeechCache(lambda: voice)
-        notebook, answers = None, None
+        notebook, answers, listening = None, None, None
     else:
         clock = RealClock()
         notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
         notebook.check_writable()
-        answers = _answers(settings)
+        answers, listening = _inputs(settings, paths)
         speech = None
         if not settings.silent:
             player = _open_player(settings)
@@ -116,6 +126,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         notebook,
         settings.cues,
         intro,
+        listening,
     )
     try:
         result = session.run()
@@ -164,23 +175,65 @@ def _open_player(settings: Settings) -> Any:
         return None
 
 
-def _answers(settings: Settings) -> Any:
-    from voiceguide.backends.text import TypedAnswers
+def _inputs(settings: Settings, paths: Paths) -> tuple[Any, Any]:
+    """Typed answers and, with --answers voice, the microphone (or why not)."""
+    from voiceguide.backends.text import LineReader, TypedAnswers
 
     if settings.answers == "off":
-        return None
-    if settings.answers == "voice":
-        out(
-            "Spoken answers are not available in this version yet; "
-            "taking typed answers instead."
-        )
-    return TypedAnswers(sys.stdin)
+        return None, None
+    lines = LineReader(sys.stdin)
+    typed = TypedAnswers(lines)
+    if settings.answers == "typed":
+        return typed, None
+    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder, input_problem
+    from voiceguide.session import Listening
+
+    problem = input_problem(settings.input_device)
+    if problem:
+        out(f"No microphone: {problem}. Taking typed answers instead. Fix: connect "
+            "a microphone or headset, and check 'voiceguide devices'.")
+        return typed, None
+    recorder = SoundDeviceRecorder(settings.input_device,
+                                   silence_s=settings.answer_silence,
+                                   max_s=settings.answer_max)
+
+    def make_transcriber() -> Any:
+        from voiceguide import transcription
+
+        return transcription.choose(paths.data_dir, settings.engine)
+
+    def enter(stop: Any, done: Any) -> None:
+        import queue
+        import threading
+
+        def watch() -> None:
+            while not done.is_set():
+                try:
+                    line = lines.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                if line is not None:
+                    stop.set()
+                return
+
+        threading.Thread(target=watch, daemon=True, name="enter").start()
+
+    return typed, Listening(recorder, make_transcriber, enter)
 
 
 def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voiceguide.notes import NoteBook
 
     book = NoteBook(settings.notes_dir or paths.default_notes_dir)
+    if args.notes_cmd == "retranscribe":
+        from voiceguide import transcription
+        from voiceguide.transcribing import retranscribe
+
+        engine = transcription.choose(paths.data_dir, args.engine or settings.engine)
+        done, failed = retranscribe(book, engine, out)
+        out(f"Written out: {done}. Still pending: {failed}." if done or failed
+            else "No answers are waiting to be written out.")
+        return 1 if failed else 0
     if args.notes_cmd == "show":
         path = book.resolve(args.note)
         book.read(path)  # a clear message if it is not a note
@@ -281,6 +334,8 @@ def cmd_settings(args: argparse.Namespace, settings: Settings, paths: Paths) -> 
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from pathlib import Path
+
     from voiceguide import models
 
     if args.models_cmd == "install":
@@ -301,6 +356,8 @@ def cmd_models(args: argparse.Namespace, settings: Settings, paths: Paths) -> in
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
+    from pathlib import Path
+
     from voiceguide import transcription
     from voiceguide.audio import read_wav
 
@@ -312,7 +369,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -
 
 def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     """No command: a numbered list of programs; choose one by number."""
-    from voiceguide.program import catalog
+    from voiceguide.catalog import catalog
 
     programs = catalog()
     out("voiceguide. Choose a program by its number and press Enter.")
@@ -337,7 +394,106 @@ def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 # ---------------------------------------------------------------- parser
 
 
-def _parser() -> argparse.ArgumentParser:
+def _notes_dir(sp: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a subcommand's parser must not reset a value given before it.
+    sp.add_argument("--notes-dir", metavar="DIR", default=argparse.SUPPRESS,
+                    help="where notes are kept")
+
+
+def _add_list(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--kind", choices=KINDS)
+    sp.set_defaults(func=cmd_list, light=True)
+
+
+def _add_run(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("program", help="a program id from 'voiceguide list', or a .toml "
+                    "file")
+    sp.add_argument("--answers", choices=ANSWER_MODES, help="how answers are taken")
+    sp.add_argument("--silent", action="store_true", default=None,
+                    help="no sound at all: plain text lines (for screen readers)")
+    sp.add_argument("--pace", type=float, metavar="FACTOR",
+                    help="multiply every pause and breath (0 = no waiting)")
+    sp.add_argument("--rate", type=int, metavar="WPM", help="speaking rate")
+    sp.add_argument("--volume", type=float, metavar="0-1", help="loudness")
+    sp.add_argument("--voice", metavar="ID", help="a voice from 'voiceguide voices'")
+    sp.add_argument("--no-cues", dest="cues", action="store_false", default=None,
+                    help="no cue sounds")
+    sp.add_argument("--output-device", metavar="NAME")
+    sp.add_argument("--render", metavar="FILE.wav",
+                    help="write the whole spoken session to a WAV file instead")
+    _notes_dir(sp)
+    sp.set_defaults(func=cmd_run)
+
+
+def _add_check(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("files", nargs="+", metavar="FILE.toml")
+    sp.set_defaults(func=cmd_check)
+
+
+def _add_notes(sp: argparse.ArgumentParser) -> None:
+    nsub = sp.add_subparsers(dest="notes_cmd", metavar="list|show|retranscribe")
+    _notes_dir(sp)
+    _notes_dir(nsub.add_parser("list", help="all notes, newest first"))
+    ns = nsub.add_parser("show", help="print a note")
+    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
+                    "(default: the newest)")
+    _notes_dir(ns)
+    ns = nsub.add_parser("retranscribe",
+                         help="write out spoken answers still marked pending")
+    ns.add_argument("--engine", choices=ENGINES)
+    _notes_dir(ns)
+    sp.set_defaults(func=cmd_notes, notes_cmd="list")
+
+
+def _add_voices(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--lang", metavar="CODE",
+                    help="only voices for a language, e.g. en")
+    sp.set_defaults(func=cmd_voices)
+
+
+def _add_settings(sp: argparse.ArgumentParser) -> None:
+    ssub = sp.add_subparsers(dest="settings_cmd", metavar="show|set")
+    ssub.add_parser("show")
+    ss = ssub.add_parser("set", help="set one: voiceguide settings set rate 140")
+    ss.add_argument("key")
+    ss.add_argument("value")
+    sp.set_defaults(func=cmd_settings, settings_cmd="show")
+
+
+def _add_models(sp: argparse.ArgumentParser) -> None:
+    msub = sp.add_subparsers(dest="models_cmd", metavar="list|install")
+    msub.add_parser("list")
+    mi = msub.add_parser("install", help="install a model, e.g. whisper-base")
+    mi.add_argument("name")
+    mi.add_argument("--from", dest="source", metavar="DIR",
+                    help="a local folder holding the model files")
+    sp.set_defaults(func=cmd_models, models_cmd="list")
+
+
+def _add_transcribe(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("file", metavar="FILE.wav")
+    sp.add_argument("--engine", choices=ENGINES)
+    sp.set_defaults(func=cmd_transcribe)
+
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "list": ("show the programs", _add_list),
+    "run": ("run a guided program", _add_run),
+    "check": ("validate program files", _add_check),
+    "notes": ("your notes: list, show, retranscribe", _add_notes),
+    "voices": ("the voices on this machine", _add_voices),
+    "devices": ("audio devices", lambda sp: sp.set_defaults(func=cmd_devices)),
+    "doctor": ("check what works and what is missing",
+               lambda sp: sp.set_defaults(func=cmd_doctor)),
+    "settings": ("show or change lasting settings", _add_settings),
+    "models": ("speech models: list, install", _add_models),
+    "transcribe": ("print the words in a WAV recording", _add_transcribe),
+}
+
+
+def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser; for a known command only that command's part is built, since
+    building all of argparse's subparsers is a third of start-up."""
     p = argparse.ArgumentParser(
         prog="voiceguide",
         description="An offline, voice-first companion for grounding and reflective "
@@ -346,109 +502,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"voiceguide {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    def notes_dir(sp: argparse.ArgumentParser) -> None:
-        # SUPPRESS: a subcommand's parser must not reset a value given before it.
-        sp.add_argument(
-            "--notes-dir",
-            metavar="DIR",
-            default=argparse.SUPPRESS,
-            help="where notes are kept",
-        )
-
-    sp = sub.add_parser("list", help="show the programs")
-    sp.add_argument("--kind", choices=("grounding", "breathing", "journal", "check-in"))
-    sp.set_defaults(func=cmd_list)
-
-    sp = sub.add_parser("run", help="run a guided program")
-    sp.add_argument(
-        "program", help="a program id from 'voiceguide list', or a .toml file"
-    )
-    sp.add_argument("--answers", choices=ANSWER_MODES, help="how answers are taken")
-    sp.add_argument(
-        "--silent",
-        action="store_true",
-        default=None,
-        help="no sound at all: plain text lines (for screen readers)",
-    )
-    sp.add_argument(
-        "--pace",
-        type=float,
-        metavar="FACTOR",
-        help="multiply every pause and breath (0 = no waiting)",
-    )
-    sp.add_argument("--rate", type=int, metavar="WPM", help="speaking rate")
-    sp.add_argument("--volume", type=float, metavar="0-1", help="loudness")
-    sp.add_argument("--voice", metavar="ID", help="a voice from 'voiceguide voices'")
-    sp.add_argument(
-        "--no-cues",
-        dest="cues",
-        action="store_false",
-        default=None,
-        help="no cue sounds",
-    )
-    sp.add_argument("--output-device", metavar="NAME")
-    sp.add_argument(
-        "--render",
-        metavar="FILE.wav",
-        help="write the whole spoken session to a WAV file instead",
-    )
-    notes_dir(sp)
-    sp.set_defaults(func=cmd_run)
-
-    sp = sub.add_parser("check", help="validate program files")
-    sp.add_argument("files", nargs="+", metavar="FILE.toml")
-    sp.set_defaults(func=cmd_check)
-
-    sp = sub.add_parser("notes", help="your notes: list, show")
-    nsub = sp.add_subparsers(dest="notes_cmd", metavar="list|show")
-    notes_dir(sp)
-    ns = nsub.add_parser("list", help="all notes, newest first")
-    notes_dir(ns)
-    ns = nsub.add_parser("show", help="print a note")
-    ns.add_argument(
-        "note",
-        nargs="?",
-        help="number from 'notes list', name, or path (default: the newest)",
-    )
-    notes_dir(ns)
-    sp.set_defaults(func=cmd_notes, notes_cmd="list")
-
-    sp = sub.add_parser("voices", help="the voices on this machine")
-    sp.add_argument(
-        "--lang", metavar="CODE", help="only voices for a language, e.g. en"
-    )
-    sp.set_defaults(func=cmd_voices)
-    sub.add_parser("devices", help="audio devices").set_defaults(func=cmd_devices)
-    sub.add_parser("doctor", help="check what works and what is missing").set_defaults(
-        func=cmd_doctor
-    )
-
-    sp = sub.add_parser("settings", help="show or change lasting settings")
-    ssub = sp.add_subparsers(dest="settings_cmd", metavar="show|set")
-    ssub.add_parser("show")
-    ss = ssub.add_parser("set", help="set one: voiceguide settings set rate 140")
-    ss.add_argument("key")
-    ss.add_argument("value")
-    sp.set_defaults(func=cmd_settings, settings_cmd="show")
-
-    sp = sub.add_parser("models", help="speech models: list, install")
-    msub = sp.add_subparsers(dest="models_cmd", metavar="list|install")
-    msub.add_parser("list")
-    mi = msub.add_parser("install", help="install a model, e.g. whisper-base")
-    mi.add_argument("name")
-    mi.add_argument(
-        "--from",
-        dest="source",
-        metavar="DIR",
-        help="a local folder holding the model files",
-    )
-    sp.set_defaults(func=cmd_models, models_cmd="list")
-
-    sp = sub.add_parser("transcribe", help="print the words in a WAV recording")
-    sp.add_argument("file", metavar="FILE.wav")
-    sp.add_argument("--engine", choices=ENGINES)
-    sp.set_defaults(func=cmd_transcribe)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wanted = [first] if first in COMMANDS else list(COMMANDS)
+    for name in wanted:
+        help_text, add = COMMANDS[name]
+        add(sub.add_parser(name, help=help_text))
     return p
 
 
@@ -457,7 +515,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The one error boundary: messages and exit codes, never a traceback."""
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse: --help (0) or bad usage (2)
@@ -476,16 +535,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "notes_dir",
         )
     }
-    if flags["notes_dir"]:
-        flags["notes_dir"] = Path(flags["notes_dir"]).expanduser()
     paths = None
     try:
+        func: Any = getattr(args, "func", cmd_menu)
+        if getattr(args, "light", False):
+            return int(func(args, None, None))
+        from voiceguide.config import resolve
+
         settings, paths = resolve(os.environ, flags)
         if os.environ.get("VOICEGUIDE_LOG"):
             import logging
 
             logging.basicConfig(level=os.environ["VOICEGUIDE_LOG"].upper())
-        func = getattr(args, "func", cmd_menu)
         return int(func(args, settings, paths))
     except VoiceGuideError as e:
         err(f"voiceguide: {e.message}")

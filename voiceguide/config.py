@@ -12,9 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 from voiceguide.errors import BadInput
-
-ANSWER_MODES = ("voice", "typed", "off")
-ENGINES = ("auto", "whisper", "pocketsphinx")
+from voiceguide.vocab import ANSWER_MODES, ENGINES
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,8 @@ class Settings:
     input_device: str | None = None
     engine: str = "auto"
     silent: bool = False
+    answer_silence: float = 5.0  # seconds of quiet that end a spoken answer
+    answer_max: float = 300.0  # the longest one spoken answer may be
 
 
 def paths_from_env(env: Mapping[str, str]) -> Paths:
@@ -104,6 +104,14 @@ def _check(key: str, value: Any, where: str) -> Any:
         if number and 0.0 <= value <= 10.0:
             return float(value)
         raise bad("a number from 0 (no waiting) to 10")
+    if key == "answer_silence":
+        if number and 1.0 <= value <= 60.0:
+            return float(value)
+        raise bad("a number of seconds from 1 to 60")
+    if key == "answer_max":
+        if number and 5.0 <= value <= 3600.0:
+            return float(value)
+        raise bad("a number of seconds from 5 to 3600")
     if key in ("cues", "silent"):
         if isinstance(value, bool):
             return value
@@ -133,6 +141,8 @@ EXAMPLES = {
     "input_device": '"pulse"',
     "engine": '"auto"',
     "silent": "false",
+    "answer_silence": "5",
+    "answer_max": "300",
 }
 
 
@@ -208,7 +218,7 @@ def _from_text(key: str, text: str) -> Any:
             return int(text)
         except ValueError:
             return text
-    if key in ("volume", "pace"):
+    if key in ("volume", "pace", "answer_silence", "answer_max"):
         try:
             return float(text)
         except ValueError:

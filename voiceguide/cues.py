@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voiceguide.audio import AudioClip, read_wav
 from voiceguide.errors import VoiceGuideError
-from voiceguide.program import CUES
+from voiceguide.vocab import CUES
 
 
 def cue_dir() -> Path:

@@ -82,7 +82,7 @@ def _notes(settings: Settings, paths: Paths) -> Check:
 
 def _cues() -> Check:
     from voiceguide.cues import cue_dir
-    from voiceguide.program import CUES
+    from voiceguide.vocab import CUES
 
     missing = [c for c in CUES if not (cue_dir() / f"{c}.wav").is_file()]
     return Check(

@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,15 +148,23 @@ def install(
         log.info("model %s already installed in %s", name, dest)
         return dest
     plan = _plan(s, source)
-    root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(root, name)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
     try:
-        _assemble(s, plan, tmp)
-        _swap_into_place(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(root, name)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
+        try:
+            _assemble(s, plan, tmp)
+            _swap_into_place(tmp, dest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    except OSError as e:  # full disk, no permission, source vanished
+        raise VoiceGuideError(
+            f"cannot install {name} in {root} ({e.strerror or e}); nothing was "
+            "installed",
+            f"It needs about {s.size_bytes * 11 // 10 // 2**20} MB free and a "
+            "writable folder; VOICEGUIDE_HOME moves the data folder.",
+        ) from None
     log.info("installed model %s in %s", name, dest)
     return dest
 
@@ -332,21 +339,11 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def _fsync_dir(path: Path) -> None:
-    with _opened_dir(path) as fd:
-        if fd is not None:
-            os.fsync(fd)
-
-
-@contextlib.contextmanager
-def _opened_dir(path: Path) -> Iterator[int | None]:
-    """A directory fd for fsync; None where directories cannot be opened
-    (Windows), where the rename is as durable as the platform allows."""
     try:
         fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        yield None
+    except OSError:  # Windows cannot open folders; its rename is what it is
         return
     try:
-        yield fd
+        os.fsync(fd)
     finally:
         os.close(fd)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voiceguide.catalog import builtin_ids
 from voiceguide.errors import BadInput, ProgramError
+from voiceguide.vocab import CUES, KINDS
 
-KINDS = ("grounding", "breathing", "journal", "check-in")
-CUES = ("bell", "inhale", "hold", "exhale", "rest", "your-turn", "saved")
 DEFAULT_PROMPT_QUIET = 8.0
 MAX_PAUSE = 600.0
 
@@ -329,6 +328,8 @@ _TOP_EXAMPLE = {
 def parse(text: str, program_id: str, source: str) -> Program:
     """Parse and validate program TOML text."""
     try:
+        import tomllib  # here, not at the top: 'voiceguide list' never needs it
+
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
@@ -368,21 +369,6 @@ def load_file(path: Path) -> Program:
 BUILTIN_DIR = Path(__file__).with_name("programs")
 
 
-@dataclass(frozen=True)
-class ProgramInfo:
-    """What a listing needs: a program's header, without its steps."""
-
-    id: str
-    title: str
-    kind: str
-    minutes: float
-    summary: str
-
-
-def builtin_ids() -> list[str]:
-    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
-
-
 def load_builtin(program_id: str) -> Program:
     path = BUILTIN_DIR / f"{program_id}.toml"
     return parse(path.read_text(encoding="utf-8"), program_id, "built-in")
@@ -390,25 +376,6 @@ def load_builtin(program_id: str) -> Program:
 
 def builtins() -> list[Program]:
     return [load_builtin(i) for i in builtin_ids()]
-
-
-def catalog() -> list[ProgramInfo]:
-    """The built-in programs' headers; fast, for menus and 'voiceguide list'.
-
-    Only the text before the first [[step]] is parsed; the built-ins are
-    validated whole by the tests.
-    """
-    out = []
-    for program_id in builtin_ids():
-        text = (BUILTIN_DIR / f"{program_id}.toml").read_text(encoding="utf-8")
-        head = re.split(r"^\s*\[\[\s*step\s*\]\]", text, maxsplit=1, flags=re.M)[0]
-        d = tomllib.loads(head)
-        out.append(
-            ProgramInfo(
-                program_id, d["title"], d["kind"], float(d["minutes"]), d["summary"]
-            )
-        )
-    return out
 
 
 def find(ref: str) -> Program:

@@ -1,26 +1,31 @@
 """Runs a Program: speak, pace, take answers, save the note.
 
 The session knows only interfaces: a Voice (through a SpeechCache), a Player,
-an answer source, a NoteBook and a Timeline. It never prints; every line
-the person should see goes through ``show``.
+an answer source, a Listening (microphone and transcriber), a NoteBook and a
+Timeline. It never prints; every line the person should see goes through
+``show``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from voiceguide import cues
 from voiceguide.audio import AudioClip
-from voiceguide.backends.base import Player
-from voiceguide.errors import NotesError, VoiceGuideError
+from voiceguide.backends.base import Player, Recorder, Transcriber
+from voiceguide.errors import BackendUnavailable, VoiceGuideError
+from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import Answer, Note, NoteBook, now, render
 from voiceguide.pacing import Timeline
 from voiceguide.program import Breathe, Cue, Pause, Program, Prompt, Say
 from voiceguide.speech import SpeechCache
+from voiceguide.transcribing import BackgroundTranscriber, Job
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +36,22 @@ PHASE_WORDS = {
     "rest": "Rest",
 }
 TYPED_HOW = "Type your answer and press Enter. An empty line skips the question."
+SPOKEN_HOW = ("After the tone, say your answer. Take your time; pauses are fine. "
+              "A longer quiet, or the Enter key, ends it.")
+DRAIN_S = 300.0  # the longest the end of a session waits for transcripts
+
+
+@dataclass
+class Listening:
+    """What spoken answers need: a microphone, a transcriber, and the Enter key.
+
+    ``enter(stop, done)`` sets ``stop`` when the person presses Enter, until
+    ``done`` is set.
+    """
+
+    recorder: Recorder
+    make_transcriber: Callable[[], Transcriber] | None
+    enter: Callable[[threading.Event, threading.Event], None]
 
 
 class AnswerSource(Protocol):
@@ -59,9 +80,16 @@ class Session:
     notebook: NoteBook | None = None
     use_cues: bool = True
     intro: list[str] = field(default_factory=list)
-    note: Note | None = None
+    listening: Listening | None = None
+    keeper: NoteKeeper | None = None
+    transcriber: BackgroundTranscriber | None = None
     _told_how: bool = False
-    _save_failed: bool = False
+    _told_spoken: bool = False
+    _recordings: int = 0
+
+    @property
+    def note(self) -> Note | None:
+        return self.keeper.note if self.keeper else None
 
     # ------------------------------------------------------------ sound
 
@@ -107,6 +135,8 @@ class Session:
     def _prompt(self, step: Prompt) -> bool:
         """False when input has ended."""
         self.speak(step.text)
+        if step.answer and self.listening and self._spoken(step):
+            return True
         if not (step.answer and self.answers):
             self.timeline.rest(step.pause)
             return True
@@ -121,10 +151,79 @@ class Session:
         if not text:
             self.speak("Skipped.")
             return True
-        self._record(Answer(step.text, now(), text, mode=self.answers.mode))
+        assert self.keeper is not None
+        self.keeper.add(Answer(step.text, now(), text, mode=self.answers.mode))
         self.timeline.hold(self._cue("saved"))
         self.show("Saved.")
         return True
+
+    def _spoken(self, step: Prompt) -> bool:
+        """Record an answer to disk, then hand it to the background transcriber.
+
+        False when the microphone could not be opened (the caller types instead).
+        """
+        assert self.listening is not None and self.keeper is not None
+        note = self.keeper.note
+        if note.path is None:
+            raise VoiceGuideError("spoken answers need a notes folder",
+                                  "Use --answers typed, or give --notes-dir DIR.")
+        if not self._told_spoken:
+            self._told_spoken = True
+            self.speak(SPOKEN_HOW)
+        folder = note.path.parent / note.path.stem
+        self._recordings += 1
+        audio = folder / f"{self._recordings:02d}.wav"
+        relative = f"{note.path.stem}/{audio.name}"
+        # The note points at the recording before a word is said: a kill
+        # mid-answer leaves both, and 'notes retranscribe' finishes the job.
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        index = self.keeper.add(Answer(step.text, now(), "", mode="spoken",
+                                       audio=relative, pending=True))
+        self.timeline.hold(self._cue("your-turn"))
+        self.show("Listening...")
+        stop, done = threading.Event(), threading.Event()
+        self.listening.enter(stop, done)
+        try:
+            rec = self.listening.recorder.record(audio, stop)
+        except BackendUnavailable as e:
+            self.keeper.remove(index)
+            self._lost_microphone(e.message)
+            return False
+        finally:
+            done.set()
+        self.timeline.resync()
+        if rec.reason == "no-speech":
+            self.keeper.remove(index)
+            audio.unlink(missing_ok=True)
+            self.speak("I didn't hear anything, so let's go on.")
+            return True
+        self.keeper.update(index, answered=now())
+        self.timeline.hold(self._cue("saved"))
+        if rec.reason == "max":
+            self.speak("That is as long as one answer can be. What you said is saved.")
+        else:
+            self.show("Saved.")
+        if self.transcriber:
+            self.transcriber.submit(Job(index, audio, step.text))
+        if rec.reason == "device-lost":
+            self._lost_microphone("the microphone stopped sending sound")
+        return True
+
+    def _lost_microphone(self, why: str) -> None:
+        self.speak(f"The microphone is not working: {why}. Everything said so far "
+                   "is saved. From now on, please type your answers.")
+        self.listening = None
+
+    def _transcribed(self, job: Job, text: str | None, engine: str,
+                     problem: str) -> None:
+        """Called from the transcriber's thread."""
+        assert self.keeper is not None
+        if text is None:
+            self.show(f"Answer {job.index + 1} could not be written out yet "
+                      f"({problem}); its recording is kept. Later, run: "
+                      "voiceguide notes retranscribe")
+            return
+        self.keeper.update(job.index, text=text, engine=engine, pending=False)
 
     def _breathe(self, step: Breathe) -> None:
         words = [PHASE_WORDS[name] for name, _ in step.phases()]
@@ -166,26 +265,13 @@ class Session:
 
     # ------------------------------------------------------------ notes
 
-    def _save(self) -> None:
-        if not (self.notebook and self.note and self.note.path):
-            return
-        try:
-            self.notebook.save(self.note)
-            self._save_failed = False
-        except NotesError as e:
-            if not self._save_failed:
-                self._save_failed = True
-                self.speak(
-                    "Your note could not be saved. Your answers are kept, and "
-                    "saving will be tried again."
-                )
-                self.show(f"({e.message})")
-            self._save_failed = True
-
-    def _record(self, answer: Answer) -> None:
-        assert self.note is not None
-        self.note = self.note.with_answer(answer)
-        self._save()
+    def _save_problem(self, detail: str) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.speak("Your note could not be saved. Your answers are kept, and "
+                       "saving will be tried again.")
+        else:
+            self.show("Your note could not be saved; saving will be tried again.")
+        self.show(f"({detail})")
 
     # ------------------------------------------------------------ run
 
@@ -203,13 +289,14 @@ class Session:
             self.speech.prefetch([title, *self._texts()])
         bell = self._cue("bell")  # sound at once, while speech is being made
         started = now()
-        self.note = Note(
-            p.id,
-            p.title,
-            started,
-            path=(self.notebook.new_path(p.id, started) if self.notebook else None),
-        )
-        self._save()
+        path = self.notebook.new_path(p.id, started) if self.notebook else None
+        self.keeper = NoteKeeper(Note(p.id, p.title, started, path=path),
+                                 self.notebook, self._save_problem)
+        self.keeper.save()
+        if self.listening and self.listening.make_transcriber:
+            self.transcriber = BackgroundTranscriber(self.listening.make_transcriber,
+                                                     self._transcribed)
+            self.transcriber.preload()
         completed = False
         try:
             self.timeline.hold(bell)
@@ -227,19 +314,28 @@ class Session:
         except BaseException:
             if self.player:
                 self.player.stop()
-            self._save()
+            self.keeper.save()
             raise
         finally:
             if self.speech:
                 self.speech.close()
-        self.note = replace(self.note, finished=now())
-        self._save()
-        return SessionResult(
-            self.note.path,
-            len(self.note.answers),
-            completed,
-            render(self.note) if self._save_failed else "",
-        )
+        self._wait_for_transcripts()
+        self.keeper.finish()
+        note = self.keeper.note
+        return SessionResult(note.path, len(note.answers), completed,
+                             render(note) if self.keeper.save_failed else "")
+
+    def _wait_for_transcripts(self) -> None:
+        transcriber = self.transcriber
+        if transcriber is None:
+            return
+        if transcriber.pending():
+            self.show("Writing out your answers. This can take a moment.")
+            if not transcriber.drain(DRAIN_S):
+                self.show("Some answers are still being written out; their "
+                          "recordings are saved. Later, run: "
+                          "voiceguide notes retranscribe")
+        transcriber.close()
 
 
 def _minutes(m: float) -> str:

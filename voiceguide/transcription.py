@@ -16,10 +16,10 @@ from voiceguide import models
 from voiceguide.backends import sphinx_stt, whisper_stt
 from voiceguide.backends.base import Transcriber
 from voiceguide.errors import BackendUnavailable, BadInput
+from voiceguide.vocab import ENGINES
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("auto", "whisper", "pocketsphinx")
 WHISPER_MODEL = "whisper-base"
 MODEL_HINT = f"voiceguide models install {WHISPER_MODEL}"
 WHISPER_HINT = f"{whisper_stt.PIP_HINT}, then: {MODEL_HINT}"
@@ -77,8 +77,7 @@ def describe(data_dir: Path) -> list[str]:
         lines.append("Transcription: PocketSphinx (works, but often mishears free "
                      "speech).")
     else:
-        lines.append("Transcription: none. Spoken answers are saved as audio but "
-                     "not written out.")
+        lines.append("Transcription: none (no speech recognizer is installed).")
     lines.append(f"Whisper, the better engine, is not ready: {gap}.")
     if not whisper_ok:
         lines.append(f"To get it: {whisper_stt.PIP_HINT}")

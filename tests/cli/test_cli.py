@@ -421,7 +421,6 @@ def test_settings_set_unknown_key_exits_2(capsys: pytest.CaptureFixture[str]) ->
 
 
 BROKEN_CONFIG_COMMANDS = [
-    ["list"],
     ["run", "--silent", "--pace", "0", "trust-self"],
     ["check", "PROGRAM"],
     ["notes", "list"],
@@ -451,6 +450,15 @@ def test_broken_config_makes_every_command_exit_2(
     assert "fix:" in err and "Traceback" not in err
     assert out == ""
     assert cfg.read_text() == config_text
+
+
+def test_list_works_even_with_a_broken_config(capsys: pytest.CaptureFixture[str],
+                                              home: Path) -> None:
+    """'list' reads no settings, so a broken settings file cannot block it."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("rate = \n")
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0 and "box-breathing" in out
 
 
 def test_accessible_env_runs_silently(capsys: pytest.CaptureFixture[str],
@@ -507,7 +515,9 @@ def test_list_is_light(tmp_path: Path) -> None:
         "rc = voiceguide.cli.main(['list'])\n"
         "assert rc == 0, rc\n"
         "print(json.dumps(sorted(sys.modules)))", tmp_path)
-    assert "voiceguide.program" in modules
+    assert "voiceguide.catalog" in modules
+    # Not even the settings or the program loader: 'list' is kept light.
+    assert "voiceguide.config" not in modules and "dataclasses" not in modules
     assert _heavy(modules) == []
 
 

@@ -558,11 +558,11 @@ def test_keyboard_interrupt_before_any_answer(tmp_path: Path) -> None:
 def test_typed_answers_from_a_stream(tmp_path: Path) -> None:
     import io
 
-    from voiceguide.backends.text import TypedAnswers
+    from voiceguide.backends.text import LineReader, TypedAnswers
 
     stream = io.StringIO("  first line  \r\n\nthird\n")
     run = Run(JOURNAL, tmp_path)
-    run.session.answers = TypedAnswers(stream)
+    run.session.answers = TypedAnswers(LineReader(stream))
     result = run.run()
     note = parse(run.note_files()[0].read_text(encoding="utf-8"))
     assert [(a.prompt, a.text, a.mode) for a in note.answers] == [

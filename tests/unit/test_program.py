@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import program
+from voiceguide import catalog, program
 from voiceguide.errors import BadInput, ProgramError
 from voiceguide.program import KINDS, Breathe, Cue, Pause, Prompt, Say
 
@@ -320,6 +320,6 @@ def test_find_relative_toml_path(
 
 def test_catalog_matches_the_full_programs() -> None:
     """'voiceguide list' reads only headers; they must agree with the programs."""
-    headers = [(i.id, i.title, i.kind, i.minutes, i.summary) for i in program.catalog()]
+    headers = [(i.id, i.title, i.kind, i.minutes, i.summary) for i in catalog.catalog()]
     full = [(p.id, p.title, p.kind, p.minutes, p.summary) for p in program.builtins()]
     assert headers == full

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Protocol
 
 from voiceguide.audio import AudioClip
@@ -26,10 +28,19 @@ class Player(Protocol):
     def close(self) -> None: ...
 
 
-class Recorder(Protocol):
-    """Records one answer from a microphone."""
+class Recording(Protocol):
+    @property
+    def duration(self) -> float: ...
 
-    def record(self, path: str, should_stop: object) -> AudioClip: ...
+    @property
+    def reason(self) -> str:
+        """silence | max | no-speech | stopped | device-lost"""
+
+
+class Recorder(Protocol):
+    """Records one answer from a microphone to a WAV file, written as it arrives."""
+
+    def record(self, path: Path, stop: threading.Event) -> Recording: ...
 
 
 class Transcriber(Protocol):

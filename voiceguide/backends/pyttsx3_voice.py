@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from voiceguide.audio import AudioClip, read_wav
-from voiceguide.errors import APT_AUDIO, BackendUnavailable, BadInput, VoiceGuideError
+from voiceguide.bounded import run_bounded
+from voiceguide.errors import APT_AUDIO, BackendUnavailable, BadInput
 
 log = logging.getLogger(__name__)
 
@@ -109,32 +110,9 @@ class Pyttsx3Voice:
 
     def synthesize(self, text: str) -> AudioClip:
         """Text to audio, bounded by SYNTH_TIMEOUT_S."""
-        result: list[AudioClip] = []
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            try:
-                result.append(self._synthesize(text))
-            except BaseException as e:  # handed to the caller below
-                errors.append(e)
-
-        worker = threading.Thread(target=work, name="voiceguide-tts", daemon=True)
-        worker.start()
-        worker.join(SYNTH_TIMEOUT_S)
-        if worker.is_alive():
-            raise VoiceGuideError(
-                f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
-                "Run 'voiceguide doctor' to check the speech engine.",
-            )
-        if errors:
-            err = errors[0]
-            if isinstance(err, VoiceGuideError):
-                raise err
-            raise VoiceGuideError(
-                f"speech synthesis failed ({err})",
-                "Run 'voiceguide doctor' to check the speech engine.",
-            )
-        return result[0]
+        return run_bounded(lambda: self._synthesize(text), SYNTH_TIMEOUT_S,
+                           "speech synthesis",
+                           "Run 'voiceguide doctor' to check the speech engine.")
 
     def _synthesize(self, text: str) -> AudioClip:
         with self._lock:

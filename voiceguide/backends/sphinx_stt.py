@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from voiceguide import bounded
 from voiceguide.audio import AudioClip
-from voiceguide.errors import BackendUnavailable, VoiceGuideError
+from voiceguide.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -156,25 +157,5 @@ def _speech_recognition_model() -> tuple[Path, Path, Path] | None:
 
 
 def run_bounded(fn: Callable[[], T], timeout_s: float, what: str) -> T:
-    """Run ``fn`` in a daemon worker thread and wait at most ``timeout_s``; on
-    timeout the thread is abandoned (PocketSphinx cannot be interrupted)."""
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fn())
-        except BaseException as e:  # handed to the caller's thread below
-            error.append(e)
-
-    worker = threading.Thread(target=target, name=f"sphinx: {what}", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise VoiceGuideError(
-            f"PocketSphinx took more than {timeout_s:g} s {what}; gave up",
-            "Try a shorter answer.",
-        )
-    if error:
-        raise error[0]
-    return result[0]
+    return bounded.run_bounded(fn, timeout_s, f"PocketSphinx {what}",
+                               "Try a shorter answer.")

@@ -1,8 +1,48 @@
-"""Typed answers, read line by line from a terminal or a pipe."""
+"""Typed input: answers and the Enter key, read line by line from a terminal or pipe."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from typing import TextIO
+
+_EOF = object()
+
+
+class LineReader:
+    """Reads lines in a background thread, so a wait for one can be bounded."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._lines: queue.Queue[object] = queue.Queue()
+        self.eof = False
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True,
+                                        name="stdin")
+        self._thread.start()
+
+    def _read(self, stream: TextIO) -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                self._lines.put(line.rstrip("\r\n"))
+        except (OSError, ValueError):  # stdin closed under us
+            pass
+        except BaseException as e:  # handed to the reader's caller, in its thread
+            self._lines.put(e)
+            return
+        self._lines.put(_EOF)
+
+    def get(self, timeout: float | None = None) -> str | None:
+        """The next line; None at end of input. Raises queue.Empty on timeout."""
+        if self.eof:
+            return None
+        item = self._lines.get(timeout=timeout)
+        if item is _EOF:
+            self.eof = True
+            return None
+        if isinstance(item, BaseException):
+            self.eof = True
+            raise item
+        assert isinstance(item, str)
+        return item
 
 
 class TypedAnswers:
@@ -10,11 +50,9 @@ class TypedAnswers:
 
     mode = "typed"
 
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+    def __init__(self, lines: LineReader) -> None:
+        self.lines = lines
 
     def ask(self, prompt: str) -> str | None:
-        line = self.stream.readline()
-        if line == "":
-            return None
-        return line.rstrip("\r\n").strip()
+        line = self.lines.get()
+        return None if line is None else line.strip()

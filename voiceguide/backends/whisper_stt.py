@@ -1,8 +1,9 @@
 """Whisper through faster-whisper: int8 on the CPU, loaded once per process.
 
-faster_whisper is imported only when a model is loaded. Decoding is bounded
-three ways: one temperature fallback step at most, repetition and no-speech
-guards, and a wall-clock timeout on the whole call.
+faster_whisper is imported only when a model is loaded. Decoding is bounded:
+one temperature fallback step at most, a token cap per 30 s window, repetition
+and no-speech guards, a check that drops runaway loops, and a wall-clock
+timeout on the whole call.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from voiceguide import bounded
 from voiceguide.audio import AudioClip
-from voiceguide.errors import BackendUnavailable, VoiceGuideError
+from voiceguide.errors import BackendUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +28,23 @@ T = TypeVar("T")
 RATE = 16_000
 PIP_HINT = "pip install faster-whisper"
 PROMPT_CHARS = 200  # the prompt only steers spelling and style; keep it short
+MAX_WORDS_PER_S = 6.0  # faster than people speak; more is a runaway loop
 
 # Whisper's own defaults are 5 fallback temperatures (0.0 ... 1.0); each step
-# re-decodes, and high temperatures are where loops and invented text come
-# from. One gentle step keeps the chance to escape a repetition at t=0.
+# re-decodes, and high temperatures are where invented text comes from. But
+# greedy/beam decoding alone (t=0 only) loops: a quiet 0.24 s "three" became
+# "I'm sorry, " x 56. One sampled step escapes most loops (its randomness makes
+# marginal clips vary from run to run).
 DECODE_OPTIONS: dict[str, Any] = {
     "language": "en",
     "task": "transcribe",
     "beam_size": 5,
     "best_of": 2,
     "temperature": (0.0, 0.4),
-    "compression_ratio_threshold": 2.4,  # gzip ratio above this = a loop
+    # Fast speech is ~130 tokens per 30 s window; a loop runs to the model's 448.
+    # (Prompt <= 223 tokens + 4 + this must stay within 448.)
+    "max_new_tokens": 200,
+    "compression_ratio_threshold": 2.4,  # gzip ratio above this = repetitive
     "log_prob_threshold": -1.0,
     "no_speech_threshold": 0.6,
     "condition_on_previous_text": False,  # a bad window cannot poison the next
@@ -96,7 +104,8 @@ class WhisperTranscriber:
                 samples, initial_prompt=prompt, **self.options
             )
             # segments is a lazy generator: the decoding happens here.
-            return " ".join(s.text.strip() for s in segments).strip()
+            kept = [s.text.strip() for s in segments if _plausible(s)]
+            return " ".join(t for t in kept if t).strip()
 
         start = time.perf_counter()
         text = run_bounded(work, self.timeout_s, f"transcribing {clip.duration:.1f} s")
@@ -112,6 +121,21 @@ class WhisperTranscriber:
                 model = _load(self.model_dir, self.threads)
                 _models[key] = model
             return model
+
+
+def _plausible(segment: Any) -> bool:
+    """False for a loop that survived the fallback: repetitive text with more
+    words than its time allows. ("I'm sorry." said 8 times is repetitive too,
+    but takes 8 s to say, so it stays.)"""
+    if segment.compression_ratio <= DECODE_OPTIONS["compression_ratio_threshold"]:
+        return True
+    words = len(segment.text.split())
+    seconds = max(1.0, segment.end - segment.start)
+    if words <= MAX_WORDS_PER_S * seconds:
+        return True
+    log.warning("whisper: dropped a runaway repetition (%d words in %.1f s): %.60r",
+                words, segment.end - segment.start, segment.text)
+    return False
 
 
 def _load(model_dir: Path, threads: int) -> Any:
@@ -147,30 +171,7 @@ def _load(model_dir: Path, threads: int) -> Any:
 
 
 def run_bounded(fn: Callable[[], T], timeout_s: float, what: str) -> T:
-    """Run ``fn`` in a worker thread and wait at most ``timeout_s``.
-
-    CTranslate2 cannot be interrupted, so on timeout the daemon thread is
-    abandoned: it finishes (or not) in the background and its result is
-    dropped. While it runs it holds the model, so later calls may time out too.
-    """
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(fn())
-        except BaseException as e:  # handed to the caller's thread below
-            error.append(e)
-
-    worker = threading.Thread(target=target, name=f"whisper: {what}", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise VoiceGuideError(
-            f"Whisper took more than {timeout_s:g} s {what}; gave up",
-            "Try a shorter answer. If it keeps happening, check the model: "
-            "voiceguide models install whisper-base",
-        )
-    if error:
-        raise error[0]
-    return result[0]
+    return bounded.run_bounded(
+        fn, timeout_s, f"Whisper {what}",
+        "Try a shorter answer. If it keeps happening, check the model: "
+        "voiceguide models install whisper-base")

@@ -1,0 +1,133 @@
+"""Transcription in the background, so the session goes on while words are written.
+
+One worker thread takes answers in order; each result (text, or the reason it
+failed) goes to a callback, which updates the note.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from voiceguide.audio import read_wav
+from voiceguide.backends.base import Transcriber
+from voiceguide.errors import VoiceGuideError
+from voiceguide.notes import NoteBook
+from voiceguide.wavfile import repair
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    index: int  # the answer's place in the note
+    audio: Path
+    context: str  # the prompt, given to the engine as context
+
+
+Done = Callable[[Job, str | None, str, str], None]  # job, text|None, engine, problem
+
+
+class BackgroundTranscriber:
+    def __init__(self, make: Callable[[], Transcriber], on_done: Done) -> None:
+        self._make = make
+        self._engine: Transcriber | None = None
+        self._on_done = on_done
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe")
+        self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()
+
+    def _transcriber(self) -> Transcriber:
+        if self._engine is None:
+            self._engine = self._make()
+            load = getattr(self._engine, "load", None)
+            if load:
+                load()
+        return self._engine
+
+    def preload(self) -> None:
+        """Load the engine now, in the background, ready for the first answer."""
+        self._add(self._pool.submit(self._preload))
+
+    def _preload(self) -> None:
+        try:
+            self._transcriber()
+        except VoiceGuideError as e:
+            log.warning("transcriber not loaded: %s", e.message)
+
+    def submit(self, job: Job) -> None:
+        self._add(self._pool.submit(self._run, job))
+
+    def _add(self, future: Future[None]) -> None:
+        with self._lock:
+            self._futures = [f for f in self._futures if not f.done()] + [future]
+
+    def _run(self, job: Job) -> None:
+        engine_name = ""
+        try:
+            engine = self._transcriber()
+            engine_name = engine.name
+            text = engine.transcribe(read_wav(job.audio), context=job.context)
+        except VoiceGuideError as e:
+            self._on_done(job, None, engine_name, e.message)
+            return
+        except Exception as e:  # an engine bug must not lose the answer
+            log.exception("transcription failed")
+            self._on_done(job, None, engine_name, f"{type(e).__name__}: {e}")
+            return
+        self._on_done(job, text, engine_name, "")
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(1 for f in self._futures if not f.done())
+
+    def drain(self, timeout: float) -> bool:
+        """Wait (bounded) for every answer so far; True when all are written."""
+        with self._lock:
+            futures = list(self._futures)
+        _, not_done = wait(futures, timeout=timeout)
+        return not not_done
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def retranscribe(book: NoteBook, engine: Transcriber,
+                 show: Callable[[str], None]) -> tuple[int, int]:
+    """Write out every pending spoken answer in the notebook: (done, failed).
+
+    Each note is saved after each answer, so an interruption loses nothing.
+    """
+    done = failed = 0
+    for path in book.all_paths():
+        try:
+            note = book.read(path)
+        except VoiceGuideError:
+            continue  # 'notes list' reports unreadable files
+        for i, answer in enumerate(note.answers):
+            if not answer.pending:
+                continue
+            audio = path.parent / answer.audio
+            where = f"{path.name}, answer {i + 1}"
+            if not answer.audio or not audio.is_file():
+                show(f"{where}: its recording {audio} is missing")
+                failed += 1
+                continue
+            try:
+                repair(audio)  # a recording cut off by a crash
+                text = engine.transcribe(read_wav(audio), context=answer.prompt)
+            except VoiceGuideError as e:
+                show(f"{where}: {e.message}")
+                failed += 1
+                continue
+            answers = list(note.answers)
+            answers[i] = replace(answer, text=text, engine=engine.name, pending=False)
+            note = replace(note, answers=tuple(answers))
+            book.save(note)
+            show(f"{where}: written out")
+            done += 1
+    return done, failed
