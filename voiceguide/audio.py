@@ -62,6 +62,13 @@ class AudioClip:
         t = np.arange(n, dtype=np.float64) * (self.rate / rate)
         return AudioClip.from_samples(np.interp(t, np.arange(len(x)), x), rate)
 
+    def sliced(self, start_s: float, end_s: float | None = None) -> AudioClip:
+        """The part from ``start_s`` to ``end_s`` seconds (None: to the end)."""
+        size = self.width * self.channels
+        a = max(0, round(start_s * self.rate)) * size
+        b = len(self.pcm) if end_s is None else round(end_s * self.rate) * size
+        return AudioClip(self.pcm[a:b], self.rate, self.width, self.channels)
+
     def scaled(self, gain: float) -> AudioClip:
         if gain == 1.0:
             return self

@@ -67,6 +67,12 @@ class Endpointer:
     def speaking(self) -> bool:
         return self.heard_speech and self._since_voiced <= self.hangover_frames
 
+    def quiet_since(self) -> float | None:
+        """When the present quiet began (seconds in), once speech was heard."""
+        if not self.heard_speech or self._since_voiced <= self.hangover_frames:
+            return None
+        return (self._frames - self._since_voiced) * self.frame / self.rate
+
     def feed(self, samples: np.ndarray) -> str | None:
         """Take the next samples; return "silence", "max" or "no-speech" once the
         answer has ended (and on every later call), else None."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class VirtualClock:
@@ -21,6 +22,8 @@ class VirtualClock:
         return self.t
 
     def sleep_until(self, t: float, interrupt: threading.Event | None = None) -> bool:
+        if interrupt is not None and interrupt.is_set():
+            return False  # a command came: it is handled before time moves on
         self.t = max(self.t, t)
         return True
 
@@ -53,6 +56,9 @@ class Timeline:
         self.start = clock.now()
         self.cursor = 0.0  # seconds after start at which the next event is due
         self.interrupt = threading.Event()
+        # Called when a wait is interrupted; it may raise to abandon the wait,
+        # or return to go on waiting.
+        self.on_interrupt: Callable[[], None] | None = None
 
     def elapsed(self) -> float:
         return self.clock.now() - self.start
@@ -62,8 +68,13 @@ class Timeline:
         self.cursor = max(self.cursor, self.elapsed())
 
     def wait_cursor(self) -> bool:
-        """Wait until the cursor; False if interrupted."""
-        return self.clock.sleep_until(self.start + self.cursor, self.interrupt)
+        """Wait until the cursor; False if interrupted (with no handler set)."""
+        while not self.clock.sleep_until(self.start + self.cursor, self.interrupt):
+            if self.on_interrupt is None:
+                return False
+            self.interrupt.clear()
+            self.on_interrupt()
+        return True
 
     def hold(self, seconds: float) -> bool:
         """Move the cursor on by ``seconds`` of sound (not scaled) and wait."""

@@ -19,6 +19,7 @@ from typing import Protocol
 from voiceguide import cues
 from voiceguide.audio import AudioClip
 from voiceguide.backends.base import Player, Recorder, Transcriber
+from voiceguide.controls import ENDS_ANSWER, FLOW, KEYS_HELP, Controls, Flow
 from voiceguide.errors import BackendUnavailable, VoiceGuideError
 from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import Answer, Note, NoteBook, now, render
@@ -57,8 +58,9 @@ class Listening:
 class AnswerSource(Protocol):
     mode: str
 
-    def ask(self, prompt: str) -> str | None:
-        """The answer; '' to skip; None when input has ended."""
+    def ask(self, prompt: str, poll: Callable[[], None] | None = None) -> str | None:
+        """The answer; '' to skip; None when input has ended. ``poll`` is
+        called while waiting, and may raise to abandon the answer."""
 
 
 @dataclass
@@ -67,6 +69,7 @@ class SessionResult:
     answered: int
     completed: bool  # every step was reached
     unsaved_note: str = ""  # the note's text, when it could not be saved
+    ended_by: str = ""  # "stop" or "exit" when the person ended it
 
 
 @dataclass
@@ -81,11 +84,15 @@ class Session:
     use_cues: bool = True
     intro: list[str] = field(default_factory=list)
     listening: Listening | None = None
+    controls: Controls | None = None
     keeper: NoteKeeper | None = None
     transcriber: BackgroundTranscriber | None = None
     _told_how: bool = False
     _told_spoken: bool = False
     _recordings: int = 0
+    _handling: bool = False
+    _parts: dict[int, dict[int, str | None]] = field(default_factory=dict)
+    _last_part: dict[int, int] = field(default_factory=dict)
 
     @property
     def note(self) -> Note | None:
@@ -144,7 +151,7 @@ class Session:
             self._told_how = True
             self.speak(TYPED_HOW)
         self.timeline.hold(self._cue("your-turn"))
-        text = self.answers.ask(step.text)
+        text = self.answers.ask(step.text, self._poll)
         self.timeline.resync()
         if text is None:
             return False
@@ -183,14 +190,32 @@ class Session:
         self.show("Listening...")
         stop, done = threading.Event(), threading.Event()
         self.listening.enter(stop, done)
+
+        def end_answer(name: str) -> None:
+            if name in ENDS_ANSWER:
+                stop.set()
+
+        if self.controls:
+            self.controls.add_hook(end_answer)
+        parts = [0.0]  # where each piece of the answer starts
+
+        def piece(cut: float) -> None:
+            """Write out what was said up to a pause, while the person goes on."""
+            if self.transcriber:
+                self.transcriber.submit(Job(index, audio, step.text, len(parts) - 1,
+                                            parts[-1], cut, last=False))
+            parts.append(cut)
+
         try:
-            rec = self.listening.recorder.record(audio, stop)
+            rec = self.listening.recorder.record(audio, stop, on_pause=piece)
         except BackendUnavailable as e:
             self.keeper.remove(index)
             self._lost_microphone(e.message)
             return False
         finally:
             done.set()
+            if self.controls:
+                self.controls.remove_hook(end_answer)
         self.timeline.resync()
         if rec.reason == "no-speech":
             self.keeper.remove(index)
@@ -204,9 +229,11 @@ class Session:
         else:
             self.show("Saved.")
         if self.transcriber:
-            self.transcriber.submit(Job(index, audio, step.text))
+            self.transcriber.submit(Job(index, audio, step.text, len(parts) - 1,
+                                        parts[-1], None, last=True))
         if rec.reason == "device-lost":
             self._lost_microphone("the microphone stopped sending sound")
+        self._poll()  # a command that ended the answer acts now it is saved
         return True
 
     def _lost_microphone(self, why: str) -> None:
@@ -216,14 +243,25 @@ class Session:
 
     def _transcribed(self, job: Job, text: str | None, engine: str,
                      problem: str) -> None:
-        """Called from the transcriber's thread."""
+        """Called from the transcriber's thread, once per piece of an answer."""
         assert self.keeper is not None
         if text is None:
             self.show(f"Answer {job.index + 1} could not be written out yet "
                       f"({problem}); its recording is kept. Later, run: "
                       "voiceguide notes retranscribe")
+        pieces = self._parts.setdefault(job.index, {})
+        pieces[job.part] = text
+        if job.last:
+            self._last_part[job.index] = job.part
+        last = self._last_part.get(job.index)
+        # Pieces are written out in order, so the last one comes last.
+        if last is None or len(pieces) < last + 1:
             return
-        self.keeper.update(job.index, text=text, engine=engine, pending=False)
+        texts = [pieces.get(i) for i in range(last + 1)]
+        if any(t is None for t in texts):
+            return  # a piece failed: the answer stays pending, its audio kept
+        whole = " ".join(t for t in texts if t)
+        self.keeper.update(job.index, text=whole, engine=engine, pending=False)
 
     def _breathe(self, step: Breathe) -> None:
         words = [PHASE_WORDS[name] for name, _ in step.phases()]
@@ -263,6 +301,67 @@ class Session:
             self.timeline.hold(self._cue(step.name))
         return True
 
+    # ------------------------------------------------------------ commands
+
+    def _poll(self) -> None:
+        """Handle commands waiting in the queue (may raise Flow)."""
+        if self.controls and self.timeline.interrupt.is_set():
+            self.timeline.interrupt.clear()
+            self._on_command()
+
+    def _on_command(self) -> None:
+        """The timeline's hook: act on queued commands; Flow changes course."""
+        if self.controls is None or self._handling:
+            return  # commands that come while one is handled wait their turn
+        self._handling = True
+        try:
+            for name in self.controls.take():
+                self._command(name)
+        finally:
+            self._handling = False
+
+    def _command(self, name: str) -> None:
+        assert self.controls is not None
+        if name in FLOW:
+            if self.player:
+                self.player.stop()
+            if name == "pause":
+                self._pause()
+            raise Flow(name)
+        if name in ("louder", "quieter") and self.player is not None:
+            step = 0.15 if name == "louder" else -0.15
+            volume = getattr(self.player, "volume", 0.9)
+            self.player.volume = min(1.0, max(0.05, volume + step))  # type: ignore[attr-defined]
+            self._cue("saved")
+            self.show(f"Volume {round(self.player.volume * 100)} percent.")  # type: ignore[attr-defined]
+        elif name in ("faster", "slower"):
+            factor = 1.2 if name == "slower" else 1 / 1.2
+            self.timeline.pace = min(3.0, max(0.3, self.timeline.pace * factor))
+            if self.speech:
+                self.speech.change_rate(-20 if name == "slower" else 20)
+            self.show(f"{name.capitalize()}: pauses times "
+                      f"{self.timeline.pace:.2g}.")
+        elif name == "help":
+            if self.player:
+                self.player.stop()
+            self.speak(KEYS_HELP)
+            raise Flow("repeat")
+
+    def _pause(self) -> None:
+        """Wait, silent, until the person goes on; nothing restarts by itself."""
+        assert self.controls is not None
+        self.speak("Paused. Press space when you want to go on.")
+        while True:
+            name = self.controls.wait(0.25)
+            if name in ("pause", "resume"):
+                break
+            if name in ("stop", "exit"):
+                raise Flow(name)
+            if name == "help":
+                self.speak(KEYS_HELP)
+        self.timeline.interrupt.clear()
+        self.timeline.resync()
+
     # ------------------------------------------------------------ notes
 
     def _save_problem(self, detail: str) -> None:
@@ -297,33 +396,57 @@ class Session:
             self.transcriber = BackgroundTranscriber(self.listening.make_transcriber,
                                                      self._transcribed)
             self.transcriber.preload()
-        completed = False
+        if self.controls:
+            self.timeline.on_interrupt = self._on_command
+            self.controls.wake_on_command(self.timeline.interrupt)
+        steps: list[object] = [Say(title), *(Say(x) for x in self.intro), *p.steps]
+        completed, ended_by = False, ""
         try:
             self.timeline.hold(bell)
-            self.speak(title)
-            for line in self.intro:
-                self.speak(line)
-            for step in p.steps:
-                if not self._step(step):
-                    self.show("End of input: the session ends here.")
-                    break
-            else:
-                completed = True
+            completed = self._steps(steps)
+            if completed:
                 self.timeline.resync()
                 self.timeline.hold(self._cue("bell"))
+        except Flow as f:  # stop or exit
+            ended_by = f.kind
+            if f.kind == "stop":
+                self.show("Stopped. Everything you said is saved.")
         except BaseException:
             if self.player:
                 self.player.stop()
             self.keeper.save()
             raise
         finally:
+            self.timeline.on_interrupt = None
             if self.speech:
                 self.speech.close()
         self._wait_for_transcripts()
         self.keeper.finish()
         note = self.keeper.note
         return SessionResult(note.path, len(note.answers), completed,
-                             render(note) if self.keeper.save_failed else "")
+                             render(note) if self.keeper.save_failed else "",
+                             ended_by)
+
+    def _steps(self, steps: list[object]) -> bool:
+        """Run the steps, following skip, back, repeat; False if input ended."""
+        i = 0
+        while i < len(steps):
+            try:
+                if not self._step(steps[i]):
+                    self.show("End of input: the session ends here.")
+                    return False
+                i += 1
+            except Flow as f:
+                self.timeline.resync()
+                if f.kind in ("stop", "exit"):
+                    raise
+                if f.kind == "skip":
+                    i += 1
+                elif f.kind == "back":
+                    i = _spoken_before(steps, i)
+                else:  # repeat, or go on after a pause: this step again
+                    i = i if _speaks(steps[i]) else _spoken_before(steps, i + 1)
+        return True
 
     def _wait_for_transcripts(self) -> None:
         transcriber = self.transcriber
@@ -336,6 +459,18 @@ class Session:
                           "recordings are saved. Later, run: "
                           "voiceguide notes retranscribe")
         transcriber.close()
+
+
+def _speaks(step: object) -> bool:
+    return isinstance(step, Say | Prompt | Breathe)
+
+
+def _spoken_before(steps: list[object], i: int) -> int:
+    """The index of the last step before ``i`` that says something (or 0)."""
+    for j in range(i - 1, -1, -1):
+        if _speaks(steps[j]):
+            return j
+    return 0
 
 
 def _minutes(m: float) -> str:

@@ -28,6 +28,7 @@ class SpeechCache:
         self.voice: Voice | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech")
         self._made: dict[str, Future[AudioClip]] = {}
+        self._rate_delta = 0
 
     def prefetch(self, texts: list[str]) -> None:
         for text in texts:
@@ -41,6 +42,11 @@ class SpeechCache:
     def _make(self, text: str) -> AudioClip:
         if self.voice is None:
             self.voice = self.make_voice()
+        rate = getattr(self.voice, "rate_wpm", None)
+        if self._rate_delta and rate is not None:
+            # Voices whose rate can change per utterance (espeak-ng's program).
+            self.voice.rate_wpm = max(80, min(320, rate + self._rate_delta))  # type: ignore[attr-defined]
+            self._rate_delta = 0
         return self.voice.synthesize(text)
 
     def get(self, text: str) -> AudioClip:
@@ -51,6 +57,11 @@ class SpeechCache:
                 f"speech was not ready after {WAIT_S:g} s",
                 "Run 'voiceguide doctor' to check the speech engine.",
             ) from None
+
+    def change_rate(self, delta_wpm: int) -> None:
+        """Speak faster or slower from the next line on (made anew)."""
+        self._rate_delta += delta_wpm
+        self._made.clear()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -27,6 +27,10 @@ class Job:
     index: int  # the answer's place in the note
     audio: Path
     context: str  # the prompt, given to the engine as context
+    part: int = 0  # long answers are written out piece by piece
+    start_s: float = 0.0
+    end_s: float | None = None  # None: to the end of the recording
+    last: bool = True  # the answer's final piece
 
 
 Done = Callable[[Job, str | None, str, str], None]  # job, text|None, engine, problem
@@ -71,7 +75,10 @@ class BackgroundTranscriber:
         try:
             engine = self._transcriber()
             engine_name = engine.name
-            text = engine.transcribe(read_wav(job.audio), context=job.context)
+            clip = read_wav(job.audio)
+            if job.start_s or job.end_s is not None:
+                clip = clip.sliced(job.start_s, job.end_s)
+            text = engine.transcribe(clip, context=job.context)
         except VoiceGuideError as e:
             self._on_done(job, None, engine_name, e.message)
             return

@@ -125,7 +125,7 @@ class ScriptedAnswers:
         self.asked: list[str] = []
         self.before_answer = before_answer
 
-    def ask(self, prompt: str) -> str | None:
+    def ask(self, prompt: str, poll: object = None) -> str | None:
         self.asked.append(prompt)
         if self.before_answer:
             self.before_answer(prompt)

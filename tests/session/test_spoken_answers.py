@@ -44,7 +44,8 @@ class FakeRecorder:
         self.notes_seen: list[str] = []  # the note on disk when recording began
         self.paths: list[Path] = []
 
-    def record(self, path: Path, stop: threading.Event) -> FakeRecording:
+    def record(self, path: Path, stop: threading.Event,
+               on_pause: object = None) -> FakeRecording:
         if self.book:
             self.notes_seen.append(self.book.all_paths()[0].read_text())
         reason = self.reasons.pop(0)
@@ -126,7 +127,8 @@ def test_the_session_goes_on_while_an_answer_is_written_out(tmp_path: Path) -> N
     shown: list[str] = []
 
     class Opening(FakeRecorder):
-        def record(self, path: Path, stop: threading.Event) -> FakeRecording:
+        def record(self, path: Path, stop: threading.Event,
+                   on_pause: object = None) -> FakeRecording:
             if self.paths:  # the second prompt is reached: free the transcriber
                 gate.set()
             return super().record(path, stop)
@@ -199,3 +201,46 @@ def test_without_a_transcriber_answers_stay_pending(tmp_path: Path) -> None:
     run(tmp_path, FakeRecorder(["silence", "stopped"]), None)
     note = parse(NoteBook(tmp_path / "notes").all_paths()[0].read_text())
     assert len(note.answers) == 2 and all(a.pending for a in note.answers)
+
+
+class PausingRecorder(FakeRecorder):
+    """Reports two pauses during each answer: three pieces to write out."""
+
+    def record(self, path: Path, stop: threading.Event,
+               on_pause: object = None) -> FakeRecording:
+        rec = super().record(path, stop)
+        assert callable(on_pause)
+        on_pause(0.3)
+        on_pause(0.6)
+        return rec
+
+
+class PieceTranscriber(FakeTranscriber):
+    """Says which slice of the recording it was given."""
+
+    def transcribe(self, clip: AudioClip, context: str = "") -> str:
+        self.contexts.append(context)
+        return f"<{clip.duration:.1f}>"
+
+
+def test_long_answers_are_written_out_piece_by_piece(tmp_path: Path) -> None:
+    stt = PieceTranscriber([])
+    run(tmp_path, PausingRecorder(["silence", "silence"]), stt)
+    note = parse(NoteBook(tmp_path / "notes").all_paths()[0].read_text())
+    # 1 s recordings cut at 0.3 s and 0.6 s: pieces of 0.3, 0.3 and 0.4 s, in order.
+    assert [a.text for a in note.answers] == ["<0.3> <0.3> <0.4>"] * 2
+    assert len(stt.contexts) == 6
+
+
+def test_a_failed_piece_keeps_the_whole_answer_pending(tmp_path: Path) -> None:
+    class OneFails(PieceTranscriber):
+        def transcribe(self, clip: AudioClip, context: str = "") -> str:
+            if len(self.contexts) == 1:
+                self.contexts.append(context)
+                raise VoiceGuideError("engine hiccup", "")
+            return super().transcribe(clip, context)
+
+    run(tmp_path, PausingRecorder(["silence", "silence"]), OneFails([]))
+    note = parse(NoteBook(tmp_path / "notes").all_paths()[0].read_text())
+    assert note.answers[0].pending and note.answers[0].text == ""
+    assert note.answers[1].text == "<0.3> <0.3> <0.4>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -40,7 +41,10 @@ class Recording(Protocol):
 class Recorder(Protocol):
     """Records one answer from a microphone to a WAV file, written as it arrives."""
 
-    def record(self, path: Path, stop: threading.Event) -> Recording: ...
+    def record(self, path: Path, stop: threading.Event, *,
+               on_pause: Callable[[float], None] | None = None) -> Recording:
+        """``on_pause(t)``: a place to cut at ``t`` seconds, for writing out a
+        long answer piece by piece."""
 
 
 class Transcriber(Protocol):

@@ -175,6 +175,8 @@ class SoundDevicePlayer:
 
 INPUT_BLOCK_S = 0.1  # callback block: few wake-ups, and a fine enough endpoint
 FLUSH_S = 0.25  # the WAV on disk is never more than this behind
+PAUSE_CUT_S = 0.6  # a pause this long is a place to cut a long answer
+SEGMENT_MIN_S = 4.0  # the shortest piece written out on its own
 DEVICE_LOST_S = 2.0  # no audio for this long: the microphone has gone
 POLL_S = 0.05  # how often the loop looks at ``stop`` while no audio comes
 NO_MIC_HINT = "Connect a microphone, or use --answers typed"
@@ -273,9 +275,15 @@ class SoundDeviceRecorder:
         path: Path,
         stop: threading.Event,
         on_start: Callable[[], None] | None = None,
+        on_pause: Callable[[float], None] | None = None,
     ) -> Recording:
         """Record to ``path`` until the answer ends, ``stop`` is set, or the
-        microphone goes away. Raises BackendUnavailable if it cannot open."""
+        microphone goes away. Raises BackendUnavailable if it cannot open.
+
+        ``on_pause(t)`` is called at a pause in speech, with the time (seconds
+        into the recording) at which the audio can be cut; the next call comes
+        only after at least SEGMENT_MIN_S more. The session uses it to write out
+        long answers piece by piece while the person is still talking."""
         from voiceguide.endpoint import Endpointer  # numpy: imported when used
 
         path = Path(path)
@@ -298,7 +306,8 @@ class SoundDeviceRecorder:
             self._start(stream)
             if on_start is not None:
                 on_start()
-            reason = self._loop(blocks, stream, wav, resample, endpointer, stop)
+            reason = self._loop(blocks, stream, wav, resample, endpointer, stop,
+                                on_pause)
         finally:
             self._close(stream, lost=reason == "device-lost")
             try:  # blocks captured before the stream stopped belong to the answer
@@ -325,8 +334,10 @@ class SoundDeviceRecorder:
         resample: _Resampler,
         endpointer: Endpointer,
         stop: threading.Event,
+        on_pause: Callable[[float], None] | None = None,
     ) -> str:
         last_block = last_flush = time.monotonic()
+        cut = 0.0
         while not stop.is_set():
             try:
                 block = blocks.get(timeout=POLL_S)
@@ -345,6 +356,14 @@ class SoundDeviceRecorder:
             reason = endpointer.feed(samples)
             if reason is not None:
                 return reason
+            quiet = endpointer.quiet_since()
+            if (on_pause is not None and quiet is not None
+                    and endpointer.seconds - quiet >= PAUSE_CUT_S
+                    and quiet - cut >= SEGMENT_MIN_S):
+                self._flush(wav)  # the piece must be on disk before it is read
+                last_flush = now
+                cut = quiet + PAUSE_CUT_S / 2
+                on_pause(cut)
         return "stopped"
 
     def _open(self, blocks: queue.Queue[np.ndarray]) -> tuple[Any, int]:

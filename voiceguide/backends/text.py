@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 _EOF = object()
@@ -53,6 +54,13 @@ class TypedAnswers:
     def __init__(self, lines: LineReader) -> None:
         self.lines = lines
 
-    def ask(self, prompt: str) -> str | None:
-        line = self.lines.get()
-        return None if line is None else line.strip()
+    def ask(self, prompt: str, poll: Callable[[], None] | None = None) -> str | None:
+        """Wait for a line; ``poll`` runs every 0.2 s and may raise to give up."""
+        while True:
+            try:
+                line = self.lines.get(timeout=0.2 if poll else None)
+            except queue.Empty:
+                if poll:
+                    poll()
+                continue
+            return None if line is None else line.strip()
