@@ -25,7 +25,7 @@ KEYS_HELP = (
 )
 
 
-class Flow(Exception):  # noqa: N818 - a signal, not an error
+class Flow(Exception):
     """Raised out of a wait to change what the session does next."""
 
     def __init__(self, kind: str) -> None:
