@@ -22,11 +22,6 @@ if TYPE_CHECKING:  # at run time these load only with the commands that use them
 
     from voiceguide.config import Paths, Settings
 
-NOT_THERAPY = (
-    "A word before we begin. voiceguide is a self-help companion. It is "
-    "not therapy, and not a crisis service. If you are ever in danger, "
-    "please contact your local emergency services."
-)
 
 
 def out(line: str = "") -> None:
@@ -66,68 +61,12 @@ def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
     return 0
 
 
-def _first_run_intro(paths: Paths) -> tuple[list[str], Path]:
-    marker = paths.state_dir / "welcomed"
-    return ([] if marker.exists() else [NOT_THERAPY]), marker
-
-
-def _mark(marker: Path) -> None:
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        marker.touch()
-    except OSError:
-        pass  # the welcome is said again next time; nothing else depends on it
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from pathlib import Path
-
-    from voiceguide.notes import NoteBook
-    from voiceguide.pacing import RealClock, Timeline, VirtualClock
+    from voiceguide.assemble import build, mark_welcomed
     from voiceguide.program import find
-    from voiceguide.session import Session
-    from voiceguide.speech import SpeechCache
 
-    program = find(args.program)
-    intro, marker = _first_run_intro(paths)
-    make_voice = _voice_factory(settings)
-    player: Any = None
-    if args.render:
-        render_to = Path(args.render).expanduser()
-        if not render_to.parent.is_dir():
-            raise BadInput(
-                f"{render_to.parent}: no such folder",
-                "Give --render a path in an existing folder.",
-            )
-        voice = make_voice()  # fail now, clearly, rather than render silence
-        clock: Any = VirtualClock()
-        from voiceguide.backends.render import RenderPlayer
-
-        player = RenderPlayer(clock, settings.volume)
-        speech = SpeechCache(lambda: voice)
-        notebook, answers, listening = None, None, None
-    else:
-        clock = RealClock()
-        notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
-        notebook.check_writable()
-        answers, listening = _inputs(settings, paths)
-        speech = None
-        if not settings.silent:
-            player = _open_player(settings)
-            if player is not None:
-                speech = SpeechCache(make_voice)
-    session = Session(
-        program,
-        Timeline(clock, settings.pace),
-        out,
-        speech,
-        player,
-        answers,
-        notebook,
-        settings.cues,
-        intro,
-        listening,
-    )
+    parts = build(find(args.program), settings, paths, out, args.render)
+    session = parts.session
     try:
         result = session.run()
     except KeyboardInterrupt:
@@ -135,15 +74,22 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
             err(f"Stopped. Everything answered so far is saved in {session.note.path}")
         return 130
     finally:
-        if player is not None:
-            if not args.render and hasattr(player, "wait_idle"):
-                player.wait_idle(3.0)  # let the closing bell ring out
-            player.close()
-    if args.render:
-        seconds = player.write(render_to)
-        out(f"Rendered {seconds:.1f} seconds to {render_to}")
+        if parts.player is not None:
+            if not args.render and hasattr(parts.player, "wait_idle"):
+                parts.player.wait_idle(3.0)  # let the closing bell ring out
+            parts.player.close()
+        parts.close()
+    if parts.render_to is not None:
+        seconds = parts.player.write(parts.render_to)
+        out(f"Rendered {seconds:.1f} seconds to {parts.render_to}")
         return 0
-    _mark(marker)
+    if result.ended_by == "exit":
+        if sys.stdout.isatty():  # leave nothing on the screen, scrollback included
+            sys.stdout.write("\033[H\033[2J\033[3J")
+            sys.stdout.flush()
+        return 0
+    if parts.welcomed is not None:
+        mark_welcomed(parts.welcomed)
     if result.unsaved_note:
         err("Your note could not be saved. Here it is in full, so nothing is lost:")
         err(result.unsaved_note)
@@ -152,73 +98,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         n = result.answered
         out(f"Note saved ({n} answer{'s' if n != 1 else ''}): {result.note_path}")
     return 0
-
-
-def _voice_factory(settings: Settings) -> Callable[[], Any]:
-    def make() -> Any:
-        from voiceguide.backends.voices import open_voice
-
-        return open_voice(settings.voice, settings.rate)
-
-    return make
-
-
-def _open_player(settings: Settings) -> Any:
-    """The speaker, or None after saying once why there is no sound."""
-    from voiceguide.backends.sounddevice_io import SoundDevicePlayer
-    from voiceguide.errors import BackendUnavailable
-
-    try:
-        return SoundDevicePlayer(settings.output_device, settings.volume)
-    except BackendUnavailable as e:
-        out(f"No sound: {e.message}. Carrying on as text. Fix: {e.hint}")
-        return None
-
-
-def _inputs(settings: Settings, paths: Paths) -> tuple[Any, Any]:
-    """Typed answers and, with --answers voice, the microphone (or why not)."""
-    from voiceguide.backends.text import LineReader, TypedAnswers
-
-    if settings.answers == "off":
-        return None, None
-    lines = LineReader(sys.stdin)
-    typed = TypedAnswers(lines)
-    if settings.answers == "typed":
-        return typed, None
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder, input_problem
-    from voiceguide.session import Listening
-
-    problem = input_problem(settings.input_device)
-    if problem:
-        out(f"No microphone: {problem}. Taking typed answers instead. Fix: connect "
-            "a microphone or headset, and check 'voiceguide devices'.")
-        return typed, None
-    recorder = SoundDeviceRecorder(settings.input_device,
-                                   silence_s=settings.answer_silence,
-                                   max_s=settings.answer_max)
-
-    def make_transcriber() -> Any:
-        from voiceguide import transcription
-
-        return transcription.choose(paths.data_dir, settings.engine)
-
-    def enter(stop: Any, done: Any) -> None:
-        import queue
-        import threading
-
-        def watch() -> None:
-            while not done.is_set():
-                try:
-                    line = lines.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if line is not None:
-                    stop.set()
-                return
-
-        threading.Thread(target=watch, daemon=True, name="enter").start()
-
-    return typed, Listening(recorder, make_transcriber, enter)
 
 
 def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:

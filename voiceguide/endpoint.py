@@ -49,6 +49,7 @@ class Endpointer:
         self._run = 0  # voiced frames in a row
         self._since_voiced = 0  # frames since the last voiced frame
         self._speech_frames = 0
+        self._utterance_start = 0  # frame where the present (or last) words began
         self.heard_speech = False
         self.reason: str | None = None
         self.floor = 0.0  # RMS of the noise floor, int16 units
@@ -72,6 +73,11 @@ class Endpointer:
         if not self.heard_speech or self._since_voiced <= self.hangover_frames:
             return None
         return (self._frames - self._since_voiced) * self.frame / self.rate
+
+    def last_words_seconds(self) -> float:
+        """How long the latest stretch of speech (between two quiets) lasted."""
+        end = self._frames - self._since_voiced
+        return max(0, end - self._utterance_start) * self.frame / self.rate
 
     def feed(self, samples: np.ndarray) -> str | None:
         """Take the next samples; return "silence", "max" or "no-speech" once the
@@ -109,6 +115,8 @@ class Endpointer:
             if not self.heard_speech:
                 self.heard_speech = True
                 self._speech_frames += self.onset_frames - 1
+            if not self.heard_speech or self._since_voiced > self.hangover_frames:
+                self._utterance_start = self._frames - self._run
             self._since_voiced = 0
         elif self.heard_speech:
             self._since_voiced += 1

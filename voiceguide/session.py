@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,8 @@ class Session:
     _handling: bool = False
     _parts: dict[int, dict[int, str | None]] = field(default_factory=dict)
     _last_part: dict[int, int] = field(default_factory=dict)
+    _answer_stop: threading.Event | None = None  # set to end the answer recording
+    _answer_index: int = -1
 
     @property
     def note(self) -> Note | None:
@@ -197,6 +200,7 @@ class Session:
 
         if self.controls:
             self.controls.add_hook(end_answer)
+        self._answer_stop, self._answer_index = stop, index
         parts = [0.0]  # where each piece of the answer starts
 
         def piece(cut: float) -> None:
@@ -214,6 +218,7 @@ class Session:
             return False
         finally:
             done.set()
+            self._answer_stop = None
             if self.controls:
                 self.controls.remove_hook(end_answer)
         self.timeline.resync()
@@ -249,6 +254,11 @@ class Session:
             self.show(f"Answer {job.index + 1} could not be written out yet "
                       f"({problem}); its recording is kept. Later, run: "
                       "voiceguide notes retranscribe")
+        if text is not None:
+            text, said_done = strip_done(text)
+            stop = self._answer_stop
+            if said_done and stop is not None and self._answer_index == job.index:
+                stop.set()  # "done" ends the answer being recorded
         pieces = self._parts.setdefault(job.index, {})
         pieces[job.part] = text
         if job.last:
@@ -459,6 +469,18 @@ class Session:
                           "recordings are saved. Later, run: "
                           "voiceguide notes retranscribe")
         transcriber.close()
+
+
+DONE_SAYINGS = ("done", "i'm done", "i am done", "im done", "done now", "finished")
+
+
+def strip_done(text: str) -> tuple[str, bool]:
+    """Remove a last sentence that only says "done"; and whether there was one."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    last = re.sub(r"[^a-z' ]", "", sentences[-1].lower()).strip()
+    if last in DONE_SAYINGS:
+        return " ".join(sentences[:-1]).strip(), True
+    return text, False
 
 
 def _speaks(step: object) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide import cli, program
+from voiceguide import assemble, cli, program
 from voiceguide.errors import NotesError
 from voiceguide.notes import NoteBook, parse
 
@@ -50,11 +50,11 @@ def no_sound(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Fail loudly if a command tries to open a speaker or a voice."""
     calls: list[str] = []
 
-    def player(settings: object) -> None:
+    def player(settings: object, say: object) -> None:
         calls.append("player")
         raise AssertionError("a speaker was opened")
 
-    monkeypatch.setattr(cli, "_open_player", player)
+    monkeypatch.setattr(assemble, "open_player", player)
     return calls
 
 
@@ -187,9 +187,9 @@ def test_first_run_says_not_therapy_once(capsys: pytest.CaptureFixture[str],
                                          no_sound: list[str]) -> None:
     args = ("run", "--silent", "--pace", "0", "--answers", "off", "box-breathing")
     code, out, _ = run_cli(capsys, *args)
-    assert code == 0 and cli.NOT_THERAPY in out
+    assert code == 0 and assemble.NOT_THERAPY in out
     code, out, _ = run_cli(capsys, *args)
-    assert code == 0 and cli.NOT_THERAPY not in out
+    assert code == 0 and assemble.NOT_THERAPY not in out
 
 
 def test_run_answers_off_writes_note_without_sections(
@@ -571,7 +571,7 @@ def test_no_espeak_says_so_once_and_carries_on_as_text(
         home: Path) -> None:
     _no_espeak(monkeypatch)
     player = _RecordingPlayer()
-    monkeypatch.setattr(cli, "_open_player", lambda settings: player)
+    monkeypatch.setattr(assemble, "open_player", lambda settings, say: player)
     code, out, err = run_cli(capsys, "run", "trust-self", "--pace", "0",
                              stdin="a small promise\n", monkeypatch=monkeypatch)
     assert code == 0, err

@@ -33,8 +33,14 @@ from voiceguide.terminal import TerminalInput
 before = termios.tcgetattr(0)
 stop, asks = threading.Event(), queue.Queue()
 
+def say(*words):
+    # One write per line: print("CMD", name) makes four writes, and another
+    # thread's print can land between them.
+    sys.stdout.write(" ".join(map(str, words)) + "\n")
+    sys.stdout.flush()
+
 def on_command(name):
-    print("CMD", name, flush=True)
+    say("CMD", name)
     if name == "stop":
         stop.set()
     elif name == "repeat":
@@ -42,7 +48,7 @@ def on_command(name):
 
 try:
     with TerminalInput(0, on_command) as keys:
-        print("READY", keys.keys, flush=True)
+        say("READY", keys.keys)
         while not stop.is_set():
             try:
                 asks.get(timeout=0.05)
@@ -52,13 +58,13 @@ try:
             def announce():
                 while not keys.line_entry:
                     time.sleep(0.01)
-                print("ASK", flush=True)
+                say("ASK")
 
             threading.Thread(target=announce, daemon=True).start()
-            print("LINE", keys.get(timeout=30), flush=True)
+            say("LINE", keys.get(timeout=30))
 except KeyboardInterrupt:
-    print("INTERRUPTED", flush=True)
-print("RESTORED", termios.tcgetattr(0) == before, flush=True)
+    say("INTERRUPTED")
+say("RESTORED", termios.tcgetattr(0) == before)
 """
 
 

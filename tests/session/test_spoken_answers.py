@@ -244,3 +244,37 @@ def test_a_failed_piece_keeps_the_whole_answer_pending(tmp_path: Path) -> None:
     note = parse(NoteBook(tmp_path / "notes").all_paths()[0].read_text())
     assert note.answers[0].pending and note.answers[0].text == ""
     assert note.answers[1].text == "<0.3> <0.3> <0.4>"
+
+
+@pytest.mark.parametrize("text, kept, done", [
+    ("I walked by the river. Done.", "I walked by the river.", True),
+    ("I walked by the river. I'm done!", "I walked by the river.", True),
+    ("Done", "", True),
+    ("I'm done with him.", "I'm done with him.", False),
+    ("Nothing is done yet", "Nothing is done yet", False),
+])
+def test_strip_done(text: str, kept: str, done: bool) -> None:
+    from voiceguide.session import strip_done
+
+    assert strip_done(text) == (kept, done)
+
+
+def test_saying_done_ends_the_answer(tmp_path: Path) -> None:
+    """A piece that says "done" stops the recording, and the word is not kept."""
+    stopped = threading.Event()
+
+    class Talker(FakeRecorder):
+        def record(self, path: Path, stop: threading.Event,
+                   on_pause: object = None) -> FakeRecording:
+            rec = super().record(path, stop)
+            assert callable(on_pause)
+            on_pause(0.5)  # "... Done." then a pause
+            if stop.wait(5):  # the session heard "done"
+                stopped.set()
+            return FakeRecording(rec.path, rec.duration, 0.8, "stopped")
+
+    stt = FakeTranscriber(["I walked by the river. Done.", "", "Two", ""])
+    run(tmp_path, Talker(["silence", "silence"]), stt)
+    assert stopped.is_set()
+    note = parse(NoteBook(tmp_path / "notes").all_paths()[0].read_text())
+    assert note.answers[0].text == "I walked by the river."

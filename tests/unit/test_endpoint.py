@@ -211,3 +211,26 @@ def test_resampled_real_speech_still_ends_by_silence(shared_dir: Path) -> None:
     reason, _ = run(np.concatenate((np.zeros(RATE), x, np.zeros(3 * RATE))), ep)
     assert reason == "silence" and ep.heard_speech
     assert isinstance(clip, AudioClip)
+
+
+def test_the_length_of_words_said_alone_is_measured() -> None:
+    """A short phrase between two quiets (it may be "done") is timed alone."""
+    import numpy as np
+
+    rate = 16000
+    rng = np.random.default_rng(7)
+
+    def tone(seconds: float) -> np.ndarray:
+        t = np.arange(int(seconds * rate)) / rate
+        return (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16)
+
+    def quiet(seconds: float) -> np.ndarray:
+        return (rng.normal(0, 30, int(seconds * rate))).astype(np.int16)
+
+    from voiceguide.endpoint import Endpointer
+
+    ep = Endpointer(rate, silence_s=3.0)
+    for chunk in (quiet(1.0), tone(3.0), quiet(1.0), tone(0.6), quiet(0.8)):
+        assert ep.feed(chunk) is None
+    assert ep.quiet_since() is not None
+    assert abs(ep.last_words_seconds() - 0.6) < 0.15

@@ -177,6 +177,7 @@ INPUT_BLOCK_S = 0.1  # callback block: few wake-ups, and a fine enough endpoint
 FLUSH_S = 0.25  # the WAV on disk is never more than this behind
 PAUSE_CUT_S = 0.6  # a pause this long is a place to cut a long answer
 SEGMENT_MIN_S = 4.0  # the shortest piece written out on its own
+ALONE_WORDS_S = 1.2  # words this short between pauses are written out at once
 DEVICE_LOST_S = 2.0  # no audio for this long: the microphone has gone
 POLL_S = 0.05  # how often the loop looks at ``stop`` while no audio comes
 NO_MIC_HINT = "Connect a microphone, or use --answers typed"
@@ -357,9 +358,13 @@ class SoundDeviceRecorder:
             if reason is not None:
                 return reason
             quiet = endpointer.quiet_since()
+            # Cut at a pause after a long enough piece, or after a few words
+            # said alone (they may be "done", which ends the answer).
             if (on_pause is not None and quiet is not None
                     and endpointer.seconds - quiet >= PAUSE_CUT_S
-                    and quiet - cut >= SEGMENT_MIN_S):
+                    and quiet > cut
+                    and (quiet - cut >= SEGMENT_MIN_S
+                         or endpointer.last_words_seconds() <= ALONE_WORDS_S)):
                 self._flush(wav)  # the piece must be on disk before it is read
                 last_flush = now
                 cut = quiet + PAUSE_CUT_S / 2
