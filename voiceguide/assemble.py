@@ -70,13 +70,9 @@ def open_player(settings: Settings, say: Callable[[str], None]) -> Any:
 
 def keyboard(controls: Controls) -> Any:
     """Single keys and typed lines from a terminal; lines alone from a pipe."""
-    from voiceguide.terminal import TerminalInput, keys_available
+    from voiceguide.terminal import TerminalInput
 
-    if keys_available(0):
-        return TerminalInput(0, on_command=controls.send).start()
-    from voiceguide.backends.text import LineReader
-
-    return LineReader(sys.stdin)
+    return TerminalInput(sys.stdin, on_command=controls.send).start()
 
 
 def listening(settings: Settings, paths: Paths, lines: Any, keys: bool,

@@ -25,11 +25,15 @@ if TYPE_CHECKING:  # at run time these load only with the commands that use them
 
 
 def out(line: str = "") -> None:
-    print(line, flush=True)
+    # One write per line: lines printed from other threads (keys, transcripts)
+    # never interleave inside a line.
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def err(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------- handlers
@@ -67,6 +71,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 
     parts = build(find(args.program), settings, paths, out, args.render)
     session = parts.session
+    _terminate_cleanly()
     try:
         result = session.run()
     except KeyboardInterrupt:
@@ -98,6 +103,16 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         n = result.answered
         out(f"Note saved ({n} answer{'s' if n != 1 else ''}): {result.note_path}")
     return 0
+
+
+def _terminate_cleanly() -> None:
+    """A plain kill (SIGTERM) ends like Ctrl-C: note saved, terminal restored."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:

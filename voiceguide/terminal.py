@@ -1,8 +1,12 @@
 """Single-key commands and typed lines from one terminal, read by one thread.
 
-On a terminal the keys in ``KEYMAP`` act at once, without Enter. When someone
-waits in ``get()`` the same thread collects a line instead (letters are text
-then), echoing it itself. On a pipe or file it behaves exactly like LineReader.
+On a terminal the keys in ``KEYMAP`` act at once, without Enter, and Enter alone
+is the command "enter". While someone waits in ``get()`` the same thread collects
+a line instead, echoing it itself: letters and space are text then; only Escape
+twice (exit) and Ctrl-C still act, and Ctrl-D on an empty line ends input. A
+timed-out ``get()`` keeps line entry for LINGER_S, so a polling loop of short
+gets is seamless, then drops the unfinished line. Lines pasted in one go stay
+text. On a pipe or file (or Windows) it behaves exactly like LineReader.
 """
 
 from __future__ import annotations
@@ -52,6 +56,14 @@ Event = tuple[str, str]
 def keys_available(fd: int = 0) -> bool:
     """Whether single keys can be read from ``fd`` (a terminal, on POSIX)."""
     return termios is not None and os.isatty(fd)
+
+
+def _foreground(fd: int) -> bool:
+    """Not a background job, which would be stopped (SIGTTOU) for taking the tty."""
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:  # not our controlling terminal: no job control applies
+        return True
 
 
 def _width(ch: str) -> int:
@@ -231,7 +243,7 @@ class TerminalInput:
         if self._thread or self._fallback:
             return self
         fd = self.fd
-        if fd is not None and keys_available(fd):
+        if fd is not None and keys_available(fd) and _foreground(fd):
             try:
                 saved = termios.tcgetattr(fd)
                 termios.tcsetattr(fd, termios.TCSADRAIN, _cbreak(saved))

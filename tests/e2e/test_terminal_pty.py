@@ -7,11 +7,7 @@ line get() returns; "r" makes it ask for a line, "s" makes it stop.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import select
-import subprocess
 import sys
 import termios
 import threading
@@ -19,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import ptyterm
 import pytest
 
 from voiceguide.terminal import TerminalInput
@@ -68,54 +65,17 @@ say("RESTORED", termios.tcgetattr(0) == before)
 """
 
 
-def _controlling_terminal() -> None:
-    """In the child, after setsid: the pty on fd 0 becomes its terminal, so
-    Ctrl-C on it sends SIGINT to the driver."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+class Terminal(ptyterm.Terminal):
+    """The driver above on a pty."""
 
-
-class Terminal:
     def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.before = termios.tcgetattr(self.slave)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", DRIVER], stdin=self.slave, stdout=self.slave,
-            stderr=self.slave, cwd=ROOT, env=env, start_new_session=True,
-            preexec_fn=_controlling_terminal)
-        self.pending = b""
-
-    def send(self, data: bytes | str) -> None:
-        os.write(self.master, data.encode() if isinstance(data, str) else data)
-
-    def expect(self, text: str, timeout: float = TIMEOUT_S) -> str:
-        """Everything the terminal shows up to and including ``text``."""
-        want = text.encode()
-        deadline = time.monotonic() + timeout
-        while want not in self.pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no {text!r} on the terminal; got "
-                                     f"{self.pending!r}")
-            if select.select([self.master], [], [], min(left, 0.2))[0]:
-                self.pending += os.read(self.master, 4096)
-        end = self.pending.index(want) + len(want)
-        shown, self.pending = self.pending[:end], self.pending[end:]
-        return shown.decode("utf-8", "replace")
+        super().__init__([sys.executable, "-c", DRIVER])
 
     def finish(self) -> None:
         """The driver has ended and given the terminal back as it found it."""
         self.expect("RESTORED True")
         assert self.proc.wait(timeout=TIMEOUT_S) == 0
         assert termios.tcgetattr(self.slave) == self.before
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=TIMEOUT_S)
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):
-                os.close(fd)
 
 
 @pytest.fixture
