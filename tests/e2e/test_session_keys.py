@@ -15,7 +15,9 @@ from virtual_audio import active_spans, read_wav_float
 
 from voiceguide.notes import NoteBook
 
-PROGRAM = """\
+LONG = ("Second line, a long one, so that there is time to press a key while "
+        "it is being said aloud to you.")
+PROGRAM = f"""\
 title = "Keys"
 kind = "grounding"
 minutes = 1
@@ -25,7 +27,7 @@ say = "First line."
 [[step]]
 pause = 1
 [[step]]
-say = "Second line, a long one, so that there is time to press a key while it is being said aloud to you."
+say = "{LONG}"
 [[step]]
 pause = 30
 [[step]]
