@@ -114,7 +114,9 @@ def listening(settings: Settings, paths: Paths, lines: Any, keys: bool,
 
 
 def build(program: Program, settings: Settings, paths: Paths,
-          say: Callable[[str], None], render: str | None = None) -> Parts:
+          say: Callable[[str], None], render: str | None = None,
+          keep_note: bool = True) -> Parts:
+    """``keep_note=False``: nothing is written (reading a note aloud)."""
     make_voice = voice_factory(settings)
     if render:
         from voiceguide.backends.render import RenderPlayer
@@ -130,10 +132,12 @@ def build(program: Program, settings: Settings, paths: Paths,
                           SpeechCache(lambda: voice), renderer, use_cues=settings.cues)
         return Parts(session, renderer, render_to)
 
-    notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
-    notebook.check_writable()
+    notebook = None
+    if keep_note:
+        notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
+        notebook.check_writable()
     welcomed = paths.state_dir / "welcomed"
-    intro = [] if welcomed.exists() else [NOT_THERAPY]
+    intro = [] if welcomed.exists() or not keep_note else [NOT_THERAPY]
     controls = Controls()
     parts_closers: list[Callable[[], None]] = []
     lines = keyboard(controls)
@@ -144,9 +148,9 @@ def build(program: Program, settings: Settings, paths: Paths,
         intro.append(KEYS_FIRST)
     from voiceguide.backends.text import TypedAnswers
 
-    answers = None if settings.answers == "off" else TypedAnswers(lines)
-    heard = (listening(settings, paths, lines, keys, say)
-             if settings.answers == "voice" else None)
+    taking = settings.answers if keep_note else "off"
+    answers = None if taking == "off" else TypedAnswers(lines)
+    heard = listening(settings, paths, lines, keys, say) if taking == "voice" else None
     player, speech = None, None
     if not settings.silent:
         player = open_player(settings, say)

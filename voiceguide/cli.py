@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # at run time these load only with the commands that use them
     from pathlib import Path
 
     from voiceguide.config import Paths, Settings
+    from voiceguide.program import Program
 
 
 
@@ -66,10 +67,16 @@ def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voiceguide.assemble import build, mark_welcomed
     from voiceguide.program import find
 
-    parts = build(find(args.program), settings, paths, out, args.render)
+    return _run_program(find(args.program), settings, paths, args.render)
+
+
+def _run_program(program: Program, settings: Settings, paths: Paths,
+                 render: str | None = None, keep_note: bool = True) -> int:
+    from voiceguide.assemble import build, mark_welcomed
+
+    parts = build(program, settings, paths, out, render, keep_note)
     session = parts.session
     _terminate_cleanly()
     try:
@@ -80,7 +87,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
         return 130
     finally:
         if parts.player is not None:
-            if not args.render and hasattr(parts.player, "wait_idle"):
+            if not render and hasattr(parts.player, "wait_idle"):
                 parts.player.wait_idle(3.0)  # let the closing bell ring out
             parts.player.close()
         parts.close()
@@ -128,6 +135,11 @@ def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
         out(f"Written out: {done}. Still pending: {failed}." if done or failed
             else "No answers are waiting to be written out.")
         return 1 if failed else 0
+    if args.notes_cmd == "read":
+        from voiceguide.reading import note_as_program
+
+        note = book.read(book.resolve(args.note))
+        return _run_program(note_as_program(note), settings, paths, keep_note=False)
     if args.notes_cmd == "show":
         path = book.resolve(args.note)
         book.read(path)  # a clear message if it is not a note
@@ -325,9 +337,16 @@ def _add_check(sp: argparse.ArgumentParser) -> None:
 
 
 def _add_notes(sp: argparse.ArgumentParser) -> None:
-    nsub = sp.add_subparsers(dest="notes_cmd", metavar="list|show|retranscribe")
+    nsub = sp.add_subparsers(dest="notes_cmd",
+                             metavar="list|show|read|retranscribe")
     _notes_dir(sp)
     _notes_dir(nsub.add_parser("list", help="all notes, newest first"))
+    ns = nsub.add_parser("read", help="read a note aloud (n next, b back, s stop)")
+    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
+                    "(default: the newest)")
+    ns.add_argument("--silent", action="store_true", default=None,
+                    help="print it line by line instead")
+    _notes_dir(ns)
     ns = nsub.add_parser("show", help="print a note")
     ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
                     "(default: the newest)")

@@ -591,3 +591,17 @@ def test_render_without_espeak_fails_clearly(
     assert code == 1
     assert "espeak-ng is not installed" in err and "fix:" in err
     assert not out_wav.exists()
+
+
+def test_notes_read_speaks_a_note_line_by_line_and_writes_nothing(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        home: Path, no_sound: list[str]) -> None:
+    note_path = _one_run(capsys, monkeypatch, home)
+    code, out, err = run_cli(capsys, "notes", "read", "--silent", "--notes-dir",
+                             str(home / "notes"))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("Trusting yourself again. About")
+    assert "water" in lines and "quiet knowing" in lines
+    assert lines[-2] == "End of this note." or "End of this note." in lines
+    assert NoteBook(home / "notes").all_paths() == [note_path]  # no new note
