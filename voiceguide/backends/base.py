@@ -4,10 +4,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from voiceguide.audio import AudioClip
+from voiceguide.errors import BadInput
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str
+
+
+def match_voice(voices: list[VoiceInfo], wanted: str) -> str:
+    """The engine's name for ``wanted`` (an id, its last part, or a name).
+
+    espeak-ng takes a variant after "+", e.g. "en-us+f2"; it is kept.
+    """
+    want, plus, variant = wanted.lower().partition("+")
+    for v in voices:
+        if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower()):
+            return v.id + plus + variant
+    raise BadInput(f"no voice called {wanted!r}",
+                   "Run 'voiceguide voices' to see the voices on this machine.")
 
 
 class Voice(Protocol):

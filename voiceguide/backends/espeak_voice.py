@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 
 from voiceguide.audio import AudioClip, read_wav
-from voiceguide.backends.pyttsx3_voice import SYNTH_TIMEOUT_S, VoiceInfo
-from voiceguide.errors import APT_AUDIO, BackendUnavailable, BadInput, VoiceGuideError
+from voiceguide.backends.base import VoiceInfo, match_voice
+from voiceguide.backends.pyttsx3_voice import SYNTH_TIMEOUT_S
+from voiceguide.errors import APT_AUDIO, BackendUnavailable, VoiceGuideError
 
 DEFAULT_VOICE = "gmw/en"
 
@@ -65,22 +66,7 @@ class EspeakVoice:
             self.set_voice(voice)
 
     def set_voice(self, voice: str) -> None:
-        # espeak-ng takes a variant after "+", e.g. "en-us+f2".
-        want, plus, variant = voice.lower().partition("+")
-        match = next(
-            (
-                v
-                for v in list_voices()
-                if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())
-            ),
-            None,
-        )
-        if match is None:
-            raise BadInput(
-                f"no voice called {voice!r}",
-                "Run 'voiceguide voices' to see the voices on this machine.",
-            )
-        self.name = match.id + plus + variant
+        self.name = match_voice(list_voices(), voice)
 
     def voices(self) -> list[VoiceInfo]:
         return list_voices()

@@ -15,25 +15,17 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from voiceguide.audio import AudioClip, read_wav
+from voiceguide.backends.base import VoiceInfo, match_voice
 from voiceguide.bounded import run_bounded
-from voiceguide.errors import APT_AUDIO, BackendUnavailable, BadInput
+from voiceguide.errors import APT_AUDIO, BackendUnavailable
 
 log = logging.getLogger(__name__)
 
 SYNTH_TIMEOUT_S = 30.0
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    id: str
-    name: str
-    languages: tuple[str, ...]
-    gender: str
 
 
 def _init_engine() -> Any:
@@ -75,22 +67,7 @@ class Pyttsx3Voice:
         self._engine.setProperty("volume", 1.0)  # loudness is the player's job
 
     def set_voice(self, voice: str) -> None:
-        # espeak-ng takes a variant after "+", e.g. "en-us+f2".
-        want, plus, variant = voice.lower().partition("+")
-        match = next(
-            (
-                v
-                for v in self.voices()
-                if want in (v.id, v.id.rsplit("/", 1)[-1], v.name.lower())
-            ),
-            None,
-        )
-        if match is None:
-            raise BadInput(
-                f"no voice called {voice!r}",
-                "Run 'voiceguide voices' to see the voices on this machine.",
-            )
-        name = match.id + plus + variant
+        name = match_voice(self.voices(), voice)
         with self._lock:
             self._engine.setProperty("voice", name)
         self.name = name

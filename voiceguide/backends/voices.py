@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from voiceguide.backends.base import Voice
-from voiceguide.backends.pyttsx3_voice import VoiceInfo
+from voiceguide.backends.base import Voice, VoiceInfo
 
 
 def open_voice(voice: str | None, rate_wpm: int) -> Voice:
