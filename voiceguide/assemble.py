@@ -31,6 +31,8 @@ NOT_THERAPY = (
 )
 KEYS_FIRST = ("You can use single keys: space pauses, s stops, r repeats, and the "
               "question mark tells you every key.")
+VOICE_FIRST = ("You can also say: stop, pause, repeat, skip, back, or help, on its "
+               "own, between my words.")
 
 
 @dataclass
@@ -159,7 +161,44 @@ def build(program: Program, settings: Settings, paths: Paths,
     session = Session(program, Timeline(RealClock(), settings.pace), say, speech,
                       player, answers, notebook, settings.cues, intro, heard,
                       controls)
+    if settings.voice_commands:
+        commands = command_listener(settings, paths, session, player, controls, say)
+        if commands is not None:
+            parts_closers.append(commands.close)
+            if intro:
+                intro.append(VOICE_FIRST)
     return Parts(session, player, None, welcomed, parts_closers)
+
+
+def command_listener(settings: Settings, paths: Paths, session: Session,
+                     player: Any, controls: Controls,
+                     say: Callable[[str], None]) -> Any:
+    """Spoken commands, when the microphone and the Whisper model are there."""
+    from voiceguide import models
+    from voiceguide.listener import CommandListener
+
+    model = models.model_path("whisper-base", paths.data_dir)
+    if model is None:
+        say("Voice commands need the Whisper model; until it is installed, use the "
+            "keys. Fix: voiceguide models install whisper-base")
+        return None
+    from voiceguide.voicecommands import CommandRecognizer
+
+    recognizer = CommandRecognizer(model)
+    threading.Thread(target=recognizer.load, daemon=True, name="commands-load").start()
+
+    def may_listen() -> bool:
+        if session.answering:
+            return False  # the answer's own words are not commands
+        busy = getattr(player, "busy", None)
+        return settings.headset or busy is None or not busy()
+
+    try:
+        return CommandListener(recognizer.recognize, controls.send, may_listen,
+                               settings.input_device).start()
+    except BackendUnavailable as e:
+        say(f"Voice commands are off: {e.message}. The keys still work.")
+        return None
 
 
 def mark_welcomed(marker: Path) -> None:

@@ -50,6 +50,8 @@ class Settings:
     silent: bool = False
     answer_silence: float = 5.0  # seconds of quiet that end a spoken answer
     answer_max: float = 300.0  # the longest one spoken answer may be
+    voice_commands: bool = False  # listen for spoken commands (experimental)
+    headset: bool = False  # no echo: voice commands work while the guide speaks
 
 
 def paths_from_env(env: Mapping[str, str]) -> Paths:
@@ -112,7 +114,7 @@ def _check(key: str, value: Any, where: str) -> Any:
         if number and 5.0 <= value <= 3600.0:
             return float(value)
         raise bad("a number of seconds from 5 to 3600")
-    if key in ("cues", "silent"):
+    if key in ("cues", "silent", "voice_commands", "headset"):
         if isinstance(value, bool):
             return value
         raise bad("true or false")
@@ -143,6 +145,8 @@ EXAMPLES = {
     "silent": "false",
     "answer_silence": "5",
     "answer_max": "300",
+    "voice_commands": "true",
+    "headset": "false",
 }
 
 
@@ -223,7 +227,7 @@ def _from_text(key: str, text: str) -> Any:
             return float(text)
         except ValueError:
             return text
-    if key in ("cues", "silent"):
+    if key in ("cues", "silent", "voice_commands", "headset"):
         return {
             "true": True,
             "yes": True,

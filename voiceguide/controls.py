@@ -25,6 +25,13 @@ KEYS_HELP = (
 )
 
 
+NEED_HELP = (
+    "If you are in danger, or might act on thoughts of harming yourself, please "
+    "call your local emergency number now. You deserve help, and it is there. "
+    "voiceguide has no support contacts saved for you yet."
+)
+
+
 class Flow(Exception):
     """Raised out of a wait to change what the session does next."""
 

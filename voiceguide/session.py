@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,14 +19,21 @@ from typing import Protocol
 from voiceguide import cues
 from voiceguide.audio import AudioClip
 from voiceguide.backends.base import Player, Recorder, Transcriber
-from voiceguide.controls import ENDS_ANSWER, FLOW, KEYS_HELP, Controls, Flow
+from voiceguide.controls import (
+    ENDS_ANSWER,
+    FLOW,
+    KEYS_HELP,
+    NEED_HELP,
+    Controls,
+    Flow,
+)
 from voiceguide.errors import BackendUnavailable, VoiceGuideError
 from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import Answer, Note, NoteBook, now, render
 from voiceguide.pacing import Timeline
 from voiceguide.program import Breathe, Cue, Pause, Program, Prompt, Say
 from voiceguide.speech import SpeechCache
-from voiceguide.transcribing import BackgroundTranscriber, Job
+from voiceguide.transcribing import AnswerWriter, BackgroundTranscriber, Job
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +98,8 @@ class Session:
     _told_spoken: bool = False
     _recordings: int = 0
     _handling: bool = False
-    _parts: dict[int, dict[int, str | None]] = field(default_factory=dict)
-    _last_part: dict[int, int] = field(default_factory=dict)
-    _answer_stop: threading.Event | None = None  # set to end the answer recording
-    _answer_index: int = -1
+    writer: AnswerWriter | None = None
+    answering: bool = False  # the microphone is taking an answer
 
     @property
     def note(self) -> Note | None:
@@ -200,7 +204,8 @@ class Session:
 
         if self.controls:
             self.controls.add_hook(end_answer)
-        self._answer_stop, self._answer_index = stop, index
+        assert self.writer is not None
+        self.writer.recording(index, stop)
         parts = [0.0]  # where each piece of the answer starts
 
         def piece(cut: float) -> None:
@@ -210,6 +215,7 @@ class Session:
                                             parts[-1], cut, last=False))
             parts.append(cut)
 
+        self.answering = True
         try:
             rec = self.listening.recorder.record(audio, stop, on_pause=piece)
         except BackendUnavailable as e:
@@ -217,8 +223,9 @@ class Session:
             self._lost_microphone(e.message)
             return False
         finally:
+            self.answering = False
             done.set()
-            self._answer_stop = None
+            self.writer.recording(-1, None)
             if self.controls:
                 self.controls.remove_hook(end_answer)
         self.timeline.resync()
@@ -245,33 +252,6 @@ class Session:
         self.speak(f"The microphone is not working: {why}. Everything said so far "
                    "is saved. From now on, please type your answers.")
         self.listening = None
-
-    def _transcribed(self, job: Job, text: str | None, engine: str,
-                     problem: str) -> None:
-        """Called from the transcriber's thread, once per piece of an answer."""
-        assert self.keeper is not None
-        if text is None:
-            self.show(f"Answer {job.index + 1} could not be written out yet "
-                      f"({problem}); its recording is kept. Later, run: "
-                      "voiceguide notes retranscribe")
-        if text is not None:
-            text, said_done = strip_done(text)
-            stop = self._answer_stop
-            if said_done and stop is not None and self._answer_index == job.index:
-                stop.set()  # "done" ends the answer being recorded
-        pieces = self._parts.setdefault(job.index, {})
-        pieces[job.part] = text
-        if job.last:
-            self._last_part[job.index] = job.part
-        last = self._last_part.get(job.index)
-        # Pieces are written out in order, so the last one comes last.
-        if last is None or len(pieces) < last + 1:
-            return
-        texts = [pieces.get(i) for i in range(last + 1)]
-        if any(t is None for t in texts):
-            return  # a piece failed: the answer stays pending, its audio kept
-        whole = " ".join(t for t in texts if t)
-        self.keeper.update(job.index, text=whole, engine=engine, pending=False)
 
     def _breathe(self, step: Breathe) -> None:
         words = [PHASE_WORDS[name] for name, _ in step.phases()]
@@ -351,10 +331,15 @@ class Session:
                 self.speech.change_rate(-20 if name == "slower" else 20)
             self.show(f"{name.capitalize()}: pauses times "
                       f"{self.timeline.pace:.2g}.")
-        elif name == "help":
+        elif name in ("help", "need-help"):
             if self.player:
                 self.player.stop()
-            self.speak(KEYS_HELP)
+            self.speak(KEYS_HELP if name == "help" else NEED_HELP)
+            raise Flow("repeat")
+        elif name == "repeat-slower":
+            self._command("slower")
+            if self.player:
+                self.player.stop()
             raise Flow("repeat")
 
     def _pause(self) -> None:
@@ -402,9 +387,11 @@ class Session:
         self.keeper = NoteKeeper(Note(p.id, p.title, started, path=path),
                                  self.notebook, self._save_problem)
         self.keeper.save()
-        if self.listening and self.listening.make_transcriber:
+        if self.listening:
+            self.writer = AnswerWriter(self.keeper, self.show)
+        if self.listening and self.listening.make_transcriber and self.writer:
             self.transcriber = BackgroundTranscriber(self.listening.make_transcriber,
-                                                     self._transcribed)
+                                                     self.writer.written)
             self.transcriber.preload()
         if self.controls:
             self.timeline.on_interrupt = self._on_command
@@ -469,18 +456,6 @@ class Session:
                           "recordings are saved. Later, run: "
                           "voiceguide notes retranscribe")
         transcriber.close()
-
-
-DONE_SAYINGS = ("done", "i'm done", "i am done", "im done", "done now", "finished")
-
-
-def strip_done(text: str) -> tuple[str, bool]:
-    """Remove a last sentence that only says "done"; and whether there was one."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    last = re.sub(r"[^a-z' ]", "", sentences[-1].lower()).strip()
-    if last in DONE_SAYINGS:
-        return " ".join(sentences[:-1]).strip(), True
-    return text, False
 
 
 def _speaks(step: object) -> bool:

@@ -7,6 +7,7 @@ failed) goes to a callback, which updates the note.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -16,6 +17,7 @@ from pathlib import Path
 from voiceguide.audio import read_wav
 from voiceguide.backends.base import Transcriber
 from voiceguide.errors import VoiceGuideError
+from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import NoteBook
 from voiceguide.wavfile import repair
 
@@ -101,6 +103,65 @@ class BackgroundTranscriber:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+DONE_SAYINGS = ("done", "i'm done", "i am done", "im done", "done now", "finished")
+
+
+def strip_done(text: str) -> tuple[str, bool]:
+    """Remove a last sentence that only says "done"; and whether there was one."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    last = re.sub(r"[^a-z' ]", "", sentences[-1].lower()).strip()
+    if last in DONE_SAYINGS:
+        return " ".join(sentences[:-1]).strip(), True
+    return text, False
+
+
+class AnswerWriter:
+    """Puts the written-out pieces of each spoken answer together into the note.
+
+    Its ``written`` is the BackgroundTranscriber's callback (its thread). A
+    piece whose last sentence is just "done" ends the answer being recorded.
+    """
+
+    def __init__(self, keeper: NoteKeeper, show: Callable[[str], None]) -> None:
+        self.keeper = keeper
+        self.show = show
+        self._pieces: dict[int, dict[int, str | None]] = {}
+        self._last: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._stop: threading.Event | None = None
+        self._recording = -1
+
+    def recording(self, index: int, stop: threading.Event | None) -> None:
+        """Which answer the microphone is taking now, and how to end it."""
+        with self._lock:
+            self._recording, self._stop = index, stop
+
+    def written(self, job: Job, text: str | None, engine: str, problem: str) -> None:
+        if text is None:
+            self.show(f"Answer {job.index + 1} could not be written out yet "
+                      f"({problem}); its recording is kept. Later, run: "
+                      "voiceguide notes retranscribe")
+        else:
+            text, said_done = strip_done(text)
+            with self._lock:
+                if said_done and self._stop is not None \
+                        and self._recording == job.index:
+                    self._stop.set()
+        pieces = self._pieces.setdefault(job.index, {})
+        pieces[job.part] = text
+        if job.last:
+            self._last[job.index] = job.part
+        last = self._last.get(job.index)
+        # Pieces are written out in order, so the last one comes last.
+        if last is None or len(pieces) < last + 1:
+            return
+        texts = [pieces.get(i) for i in range(last + 1)]
+        if any(t is None for t in texts):
+            return  # a piece failed: the answer stays pending, its audio kept
+        whole = " ".join(t for t in texts if t)
+        self.keeper.update(job.index, text=whole, engine=engine, pending=False)
 
 
 def retranscribe(book: NoteBook, engine: Transcriber,

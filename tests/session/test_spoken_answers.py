@@ -254,7 +254,7 @@ def test_a_failed_piece_keeps_the_whole_answer_pending(tmp_path: Path) -> None:
     ("Nothing is done yet", "Nothing is done yet", False),
 ])
 def test_strip_done(text: str, kept: str, done: bool) -> None:
-    from voiceguide.session import strip_done
+    from voiceguide.transcribing import strip_done
 
     assert strip_done(text) == (kept, done)
 

@@ -160,6 +160,10 @@ class SoundDevicePlayer:
             self._active = []
             self._idle.set()
 
+    def busy(self) -> bool:
+        """Whether anything is sounding now."""
+        return not self._idle.is_set()
+
     def wait_idle(self, timeout: float) -> bool:
         return self._idle.wait(timeout)
 
@@ -176,8 +180,10 @@ class SoundDevicePlayer:
 INPUT_BLOCK_S = 0.1  # callback block: few wake-ups, and a fine enough endpoint
 FLUSH_S = 0.25  # the WAV on disk is never more than this behind
 PAUSE_CUT_S = 0.6  # a pause this long is a place to cut a long answer
-SEGMENT_MIN_S = 4.0  # the shortest piece written out on its own
-ALONE_WORDS_S = 1.2  # words this short between pauses are written out at once
+SEGMENT_MIN_S = 5.0  # the shortest piece written out on its own: each piece
+# costs Whisper a whole 30 s window, so pieces are few and long
+ALONE_WORDS_S = 1.0  # a word or two said alone, then quiet for ALONE_QUIET_S,
+ALONE_QUIET_S = 1.0  # is written out at once: it may be "done"
 DEVICE_LOST_S = 2.0  # no audio for this long: the microphone has gone
 POLL_S = 0.05  # how often the loop looks at ``stop`` while no audio comes
 NO_MIC_HINT = "Connect a microphone, or use --answers typed"
@@ -364,7 +370,8 @@ class SoundDeviceRecorder:
                     and endpointer.seconds - quiet >= PAUSE_CUT_S
                     and quiet > cut
                     and (quiet - cut >= SEGMENT_MIN_S
-                         or endpointer.last_words_seconds() <= ALONE_WORDS_S)):
+                         or (endpointer.last_words_seconds() <= ALONE_WORDS_S
+                             and endpointer.seconds - quiet >= ALONE_QUIET_S))):
                 self._flush(wav)  # the piece must be on disk before it is read
                 last_flush = now
                 cut = quiet + PAUSE_CUT_S / 2
