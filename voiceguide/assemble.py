@@ -182,8 +182,11 @@ def command_listener(settings: Settings, paths: Paths, session: Session,
         say("Voice commands need the Whisper model; until it is installed, use the "
             "keys. Fix: voiceguide models install whisper-base")
         return None
-    from voiceguide.voicecommands import CommandRecognizer
-
+    try:
+        from voiceguide.voicecommands import CommandRecognizer
+    except ImportError:  # an install without the command recognizer
+        say("Voice commands are not available in this version; the keys work.")
+        return None
     recognizer = CommandRecognizer(model)
     threading.Thread(target=recognizer.load, daemon=True, name="commands-load").start()
 
