@@ -179,3 +179,11 @@ def voice_home(tmp_path: Path, whisper_models: Path) -> Path:
     (home / "state" / "welcomed").touch()
     (home / "models").symlink_to(whisper_models, target_is_directory=True)
     return home
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Engine threads that a test gave up on (timeouts) must end before Python
+    tears down, or the teardown can crash; wait for them, bounded."""
+    from voiceguide import bounded
+
+    bounded.wait_for_abandoned(120.0)

@@ -1,3 +1,3 @@
-from voiceguide.cli import main
+from voiceguide.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

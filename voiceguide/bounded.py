@@ -10,6 +10,21 @@ from voiceguide.errors import VoiceGuideError
 
 T = TypeVar("T")
 
+# Threads given up on. An engine still running in one when Python exits can
+# crash the interpreter's teardown, so the program's exit waits for them a
+# little, then leaves without teardown (see cli.entry).
+ABANDONED: list[threading.Thread] = []
+
+
+def wait_for_abandoned(timeout_s: float) -> bool:
+    """Give abandoned engine threads up to ``timeout_s`` to end; True if all did."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    for thread in ABANDONED:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in ABANDONED)
+
 
 def run_bounded(fn: Callable[[], T], timeout_s: float, what: str, hint: str) -> T:
     """Run ``fn`` in a daemon thread and wait at most ``timeout_s``.
@@ -31,6 +46,7 @@ def run_bounded(fn: Callable[[], T], timeout_s: float, what: str, hint: str) -> 
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
+        ABANDONED.append(worker)
         raise VoiceGuideError(f"{what} took more than {timeout_s:g} s; gave up", hint)
     if error:
         raise error[0]

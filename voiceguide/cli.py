@@ -500,5 +500,18 @@ def _crash_log(paths: Paths | None) -> Path | None:
         return None
 
 
+def entry() -> int:
+    """The installed command: main(), then a safe exit even if an engine thread
+    that was given up on is still running (its teardown could crash Python)."""
+    code = main()
+    from voiceguide import bounded
+
+    if bounded.ABANDONED and not bounded.wait_for_abandoned(5.0):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
