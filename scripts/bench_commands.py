@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Benchmark of spoken-command recognition (voiceguide.voicecommands).
+
+Command set: every phrase of PHRASES synthesised by espeak-ng in 3 voices at
+150 wpm, plus the real human "stop" of speech/alif_mlek_speech_commands.
+Non-command set: every recording of speech/dev.tsv that is not a command (the
+sentences, the FSDD digits, "yes", "no", "go", "right", "left", "up") cut into
+pieces of at most 2 s at pauses, synthesised sentences that contain command
+words, and the guide's own voice (lines of the built-in programs that contain
+command words, espeak-ng gmw/en at 150 wpm) cut the same way.
+
+Reports per decoder setting: command accuracy (right command / command clips;
+target >= 95%), false triggers per 50 non-command clips (target <= 1), and the
+median and p90 wall time of a decision with the model already loaded. Timeouts
+are generous here (accuracy, not the machine's load, is measured); decisions
+slower than the recognizer's default timeout are counted.
+  python scripts/bench_commands.py [--repeat N] [--json] [--configs a,b]
+      [--shared DIR] [--model-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT)]
+
+from voiceguide import voicecommands as vc  # noqa: E402
+from voiceguide.audio import AudioClip, read_wav  # noqa: E402
+
+COMMAND_VOICES = ("en-us", "en", "en-us+f2")
+GUIDE_VOICE = "gmw/en"
+SENTENCE_VOICE = "en-us"
+WPM = 150
+MAX_PIECE_S = 2.0
+DEFAULT_TIMEOUT_S = 3.0  # CommandRecognizer's default; slower decisions counted
+BENCH_TIMEOUT_S = 30.0
+
+# Human Speech Commands clips (1 s each): file -> words in order.
+HUMAN_WORDS = {
+    "alif_mlek_speech_commands/yes_no_go_stop.wav": ("yes", "no", "go", "stop"),
+    "alif_mlek_speech_commands/right_left_up.wav": ("right", "left", "up"),
+    "alif_mlek_speech_commands/yes.wav": ("yes",),
+}
+SENTENCES = (
+    "I want to stop feeling this way.",
+    "Please don't go.",
+    "Next week I will try again.",
+    "Go back to sleep.",
+    "I would like to go to the shop.",
+    "Can you help me with this?",
+    "That was a bit too fast for me.",
+    "I am not done yet.",
+    "Say that again later, maybe.",
+    "My back hurts a little today.",
+    "The music was louder than usual.",
+    "Let me think about it for a while.",
+)
+GUIDE_LINES = 8  # program lines that contain a command word
+
+P = vc.VOCABULARY_PROMPT
+CONFIGS: dict[str, dict[str, Any]] = {  # unset options take the module defaults
+    "nbest5": {"beam_size": 5, "prompt": None},
+    "nbest5-prompt": {"beam_size": 5, "prompt": P},
+    "beam3": {"beam_size": 3, "prompt": None},
+    "greedy": {"beam_size": 1, "prompt": None},
+    "greedy-prompt": {"beam_size": 1, "prompt": P},
+    "nbest5-w5": {"beam_size": 5, "prompt": None, "window_s": 5.0},
+    "nbest5-w30": {"beam_size": 5, "prompt": None, "window_s": 30.0},
+    "greedy-prompt-w30": {"beam_size": 1, "prompt": P, "window_s": 30.0},
+}
+DEFAULT_CONFIGS = "nbest5,nbest5-prompt,greedy"
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    expected: str | None  # the command, or None for non-command speech
+    clip: AudioClip
+    human: bool
+
+
+# --- building the sets -----------------------------------------------------------
+
+
+def synth(text: str, voice: str, tmp: Path) -> AudioClip:
+    out = tmp / "say.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(WPM), "-w", str(out), text],
+                   check=True, timeout=30, capture_output=True)
+    return read_wav(out).resampled(16000)
+
+
+def pieces(clip: AudioClip, max_s: float = MAX_PIECE_S) -> list[AudioClip]:
+    """Cut ``clip`` at pauses into pieces of at most ``max_s`` (a hard cut when
+    one stretch of speech is longer), each with a little of the quiet around."""
+    import numpy as np
+
+    x = clip.resampled(16000).samples()
+    frame = 320  # 20 ms
+    n = len(x) // frame
+    level = 10 * np.log10(np.mean(x[: n * frame].reshape(n, frame) ** 2, 1) + 1e-12)
+    voiced = level > max(-55.0, float(level.max()) - 40.0)
+    runs: list[list[int]] = []  # [first, end) frames of speech, split at >= 0.1 s
+    gap = 0
+    for i, v in enumerate(voiced):
+        if v:
+            if runs and gap < 5:
+                runs[-1][1] = i + 1
+            else:
+                runs.append([i, i + 1])
+            gap = 0
+        else:
+            gap += 1
+    limit = round(max_s / 0.02) - 10  # room for 0.1 s of quiet on each side
+    spans: list[tuple[int, int]] = []
+    for a, b in runs:
+        if spans and b - spans[-1][0] <= limit:
+            spans[-1] = (spans[-1][0], b)
+            continue
+        while b - a > limit:
+            spans.append((a, a + limit))
+            a += limit
+        spans.append((a, b))
+    return [
+        AudioClip.from_samples(x[max(0, (a - 5) * frame): (b + 5) * frame], 16000)
+        for a, b in spans
+        if b - a >= 10  # at least 0.2 s of sound
+    ]
+
+
+def program_lines(count: int) -> list[str]:
+    """The first ``count`` spoken lines of the built-in programs that contain a
+    command word (the hardest of the guide's own voice)."""
+    words = {w for p in vc.PHRASES for w in p.split() if len(w) > 2}
+    lines = []
+    for path in sorted((ROOT / "voiceguide" / "programs").glob("*.toml")):
+        for step in tomllib.loads(path.read_text())["step"]:
+            text = step.get("say") or step.get("prompt")
+            if text and words & set(vc.normalize(text).split()):
+                lines.append(text)
+    return lines[:count]
+
+
+def build_sets(shared: Path, tmp: Path) -> list[Item]:
+    items: list[Item] = []
+    for phrase, command in vc.PHRASES.items():
+        for voice in COMMAND_VOICES:
+            items.append(Item(f"{voice}: {phrase}", command,
+                              synth(phrase, voice, tmp), False))
+    speech = shared / "speech"
+    human_files = set()
+    for name, words in HUMAN_WORDS.items():
+        human_files.add(name)
+        clip = read_wav(speech / name)
+        for i, word in enumerate(words):
+            cmd = vc.match(word)
+            items.append(Item(f"human: {word}", cmd, clip.sliced(i, i + 1), True))
+    with open(speech / "dev.tsv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    for row in rows:
+        if row["path"] in human_files:
+            continue
+        if vc.match(row["reference_transcript"]) is not None:
+            raise SystemExit(f"{row['path']} is a command; add it to HUMAN_WORDS")
+        for k, piece in enumerate(pieces(read_wav(speech / row["path"]))):
+            items.append(Item(f"dev: {row['path']}#{k}", None, piece, True))
+    for text in SENTENCES:
+        for k, piece in enumerate(pieces(synth(text, SENTENCE_VOICE, tmp))):
+            items.append(Item(f"sentence: {text[:24]}#{k}", None, piece, False))
+    for text in program_lines(GUIDE_LINES):
+        for k, piece in enumerate(pieces(synth(text, GUIDE_VOICE, tmp))):
+            items.append(Item(f"guide: {text[:24]}#{k}", None, piece, False))
+    return items
+
+
+# --- measuring --------------------------------------------------------------------
+
+
+def run_config(name: str, items: list[Item], model_dir: Path,
+               repeat: int) -> dict[str, Any]:
+    rec = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S, **CONFIGS[name])
+    rec.load()
+    rec.hear(items[0].clip)  # warm-up
+    times: list[list[float]] = [[] for _ in items]
+    heard: list[vc.Hearing] = []
+    for r in range(repeat):
+        for i, item in enumerate(items):
+            h = rec.hear(item.clip)
+            times[i].append(h.seconds)
+            if r == 0:
+                heard.append(h)
+    per_item = [statistics.median(t) for t in times]
+    cmd = [i for i, it in enumerate(items) if it.expected is not None]
+    non = [i for i, it in enumerate(items) if it.expected is None]
+    right = [i for i in cmd if heard[i].command == items[i].expected]
+    fired = [i for i in non if heard[i].command is not None]
+    decoded = [per_item[i] for i in range(len(items)) if heard[i].reason not in
+               ("too short", "too long")]
+    return {
+        "config": name,
+        "beam_size": rec.beam_size,
+        "window_s": rec.window_s,
+        "prompt": rec.prompt is not None,
+        "commands": len(cmd),
+        "right": len(right),
+        "accuracy": len(right) / len(cmd),
+        "human_commands_right": sum(items[i].human for i in right),
+        "human_commands": sum(items[i].human for i in cmd),
+        "non_commands": len(non),
+        "false_triggers": len(fired),
+        "false_per_50": 50 * len(fired) / len(non),
+        "median_s": statistics.median(decoded),
+        "p90_s": _p90(decoded),
+        "max_s": max(decoded),
+        "over_default_timeout": sum(t > DEFAULT_TIMEOUT_S for t in decoded),
+        "gated": len(items) - len(decoded),
+        "misses": [f"{items[i].label} -> {heard[i].text!r} ({heard[i].reason})"
+                   for i in cmd if i not in right],
+        "false": [f"{items[i].label} -> {heard[i].text!r} = {heard[i].command}"
+                  for i in fired],
+    }
+
+
+def _p90(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.9 * (len(xs) - 1)))]
+
+
+def _print_table(res: dict[str, Any]) -> None:
+    m = res["machine"]
+    print(f"{res['commands']} command clips ({res['human_commands']} human), "
+          f"{res['non_commands']} non-command clips; {m['cores']} cores, "
+          f"load {m['load_1min']:.1f}; repeat {res['repeat']}")
+    head = (f"{'config':<18} {'accuracy':>13} {'human':>5} {'false':>9} "
+            f"{'per 50':>6} {'median':>7} {'p90':>6} {'>3s':>4}")
+    print(head)
+    print("-" * len(head))
+    for r in res["configs"]:
+        acc = f"{r['right']}/{r['commands']} {100 * r['accuracy']:4.1f}%"
+        print(f"{r['config']:<18} {acc:>13} "
+              f"{r['human_commands_right']}/{r['human_commands']:<3} "
+              f"{r['false_triggers']:>3}/{r['non_commands']:<5} "
+              f"{r['false_per_50']:>6.2f} {r['median_s']:>6.2f}s "
+              f"{r['p90_s']:>5.2f}s {r['over_default_timeout']:>4}")
+    for r in res["configs"]:
+        if r["misses"] or r["false"]:
+            print(f"\n{r['config']}:")
+            for line in r["misses"]:
+                print(f"  missed  {line}")
+            for line in r["false"]:
+                print(f"  FIRED   {line}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="passes over every clip; times are per-clip medians")
+    ap.add_argument("--configs", default=DEFAULT_CONFIGS,
+                    help=f"comma-separated, or all: {', '.join(CONFIGS)}")
+    ap.add_argument("--shared", type=Path,
+                    default=Path(os.environ.get("VOICEGUIDE_SHARED")
+                                 or ROOT.parent / "shared"))
+    ap.add_argument("--model-dir", type=Path, help="an installed whisper-base "
+                    "model folder (default: install one into a temp folder)")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    names = [n.strip() for n in a.configs.split(",") if n.strip()]
+    if names == ["all"]:
+        names = list(CONFIGS)
+    unknown = set(names) - set(CONFIGS)
+    if unknown:
+        ap.error(f"unknown configs {sorted(unknown)}; known: {', '.join(CONFIGS)}")
+    if shutil.which("espeak-ng") is None:
+        raise SystemExit("espeak-ng is not installed: apt-get install espeak-ng")
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="vg-bench-") as t:
+        tmp = Path(t)
+        items = build_sets(a.shared, tmp)
+        model_dir = a.model_dir
+        if model_dir is None:
+            from voiceguide import models
+
+            model_dir = models.install("whisper-base", tmp / "data")
+        results = [run_config(n, items, model_dir, max(1, a.repeat)) for n in names]
+    first = results[0]
+    res = {
+        "machine": {"cores": len(os.sched_getaffinity(0)),
+                    "python": platform.python_version(),
+                    "load_1min": os.getloadavg()[0]},
+        "repeat": a.repeat,
+        "commands": first["commands"],
+        "human_commands": first["human_commands"],
+        "non_commands": first["non_commands"],
+        "wall_s": time.perf_counter() - started,
+        "configs": results,
+    }
+    if a.json:
+        print(json.dumps(res, indent=2))
+    else:
+        _print_table(res)
+
+
+if __name__ == "__main__":
+    main()
