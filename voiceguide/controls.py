@@ -21,7 +21,8 @@ KEYS_HELP = (
     "r to repeat. n to skip. b to go back. s to stop. "
     "Plus and minus for louder and quieter. "
     "The greater-than and less-than keys for faster and slower. "
-    "Escape twice to leave at once. The question mark says this again."
+    "Escape twice to leave at once. The question mark says this again. "
+    "voiceguide is a self-help companion, not therapy."
 )
 
 
