@@ -125,6 +125,8 @@ def test_runaway_loops_are_dropped_but_repetition_is_kept() -> None:
 # --- Whisper ---------------------------------------------------------------------
 
 
+# 23 recordings, about 25 s of work on two idle cores; generous for a busy machine.
+@pytest.mark.timeout(900)
 def test_whisper_on_dev_recordings(
     whisper: WhisperTranscriber, dev_rows: list[tuple[Path, str]]
 ) -> None:
