@@ -240,23 +240,21 @@ def _p90(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, round(0.9 * (len(xs) - 1)))]
 
 
-def _print_table(res: dict[str, Any]) -> None:
-    m = res["machine"]
-    print(f"{res['commands']} command clips ({res['human_commands']} human), "
-          f"{res['non_commands']} non-command clips; {m['cores']} cores, "
-          f"load {m['load_1min']:.1f}; repeat {res['repeat']}")
-    head = (f"{'config':<18} {'accuracy':>13} {'human':>5} {'false':>9} "
-            f"{'per 50':>6} {'median':>7} {'p90':>6} {'>3s':>4}")
-    print(head)
-    print("-" * len(head))
-    for r in res["configs"]:
-        acc = f"{r['right']}/{r['commands']} {100 * r['accuracy']:4.1f}%"
-        print(f"{r['config']:<18} {acc:>13} "
-              f"{r['human_commands_right']}/{r['human_commands']:<3} "
-              f"{r['false_triggers']:>3}/{r['non_commands']:<5} "
-              f"{r['false_per_50']:>6.2f} {r['median_s']:>6.2f}s "
-              f"{r['p90_s']:>5.2f}s {r['over_default_timeout']:>4}")
-    for r in res["configs"]:
+HEAD = (f"{'config':<18} {'accuracy':>13} {'human':>5} {'false':>9} "
+        f"{'per 50':>6} {'median':>7} {'p90':>6} {'>3s':>4}")
+
+
+def _row(r: dict[str, Any]) -> str:
+    acc = f"{r['right']}/{r['commands']} {100 * r['accuracy']:4.1f}%"
+    return (f"{r['config']:<18} {acc:>13} "
+            f"{r['human_commands_right']}/{r['human_commands']:<3} "
+            f"{r['false_triggers']:>3}/{r['non_commands']:<5} "
+            f"{r['false_per_50']:>6.2f} {r['median_s']:>6.2f}s "
+            f"{r['p90_s']:>5.2f}s {r['over_default_timeout']:>4}")
+
+
+def _print_details(results: list[dict[str, Any]]) -> None:
+    for r in results:
         if r["misses"] or r["false"]:
             print(f"\n{r['config']}:")
             for line in r["misses"]:
@@ -296,9 +294,25 @@ def main() -> None:
             from voiceguide import models
 
             model_dir = models.install("whisper-base", tmp / "data")
-        results = [run_config(n, items, model_dir, max(1, a.repeat)) for n in names]
+        if not a.json:
+            print(f"{sum(i.expected is not None for i in items)} command clips "
+                  f"({sum(i.human and i.expected is not None for i in items)} "
+                  f"human), {sum(i.expected is None for i in items)} non-command "
+                  f"clips; {len(os.sched_getaffinity(0))} cores; repeat {a.repeat}")
+            print(HEAD)
+            print("-" * len(HEAD), flush=True)
+        results = []
+        for n in names:  # each row as soon as it is measured
+            results.append(run_config(n, items, model_dir, max(1, a.repeat)))
+            if not a.json:
+                print(_row(results[-1]), flush=True)
+    if not a.json:
+        print(f"load {os.getloadavg()[0]:.1f} at the end; "
+              f"{time.perf_counter() - started:.0f} s in all")
+        _print_details(results)
+        return
     first = results[0]
-    res = {
+    print(json.dumps({
         "machine": {"cores": len(os.sched_getaffinity(0)),
                     "python": platform.python_version(),
                     "load_1min": os.getloadavg()[0]},
@@ -308,11 +322,7 @@ def main() -> None:
         "non_commands": first["non_commands"],
         "wall_s": time.perf_counter() - started,
         "configs": results,
-    }
-    if a.json:
-        print(json.dumps(res, indent=2))
-    else:
-        _print_table(res)
+    }, indent=2))
 
 
 if __name__ == "__main__":

@@ -197,7 +197,12 @@ class CommandRecognizer:
         return self.hear(clip).command
 
     def hear(self, clip: AudioClip) -> Hearing:
-        """Like :meth:`recognize`, with the text heard and the reason."""
+        """Like :meth:`recognize`, with the text heard and the reason.
+
+        A model that cannot be loaded raises BackendUnavailable (set-up is
+        broken); a decode slower than ``timeout_s`` is logged and heard as
+        nothing (reason "timeout").
+        """
         start = time.perf_counter()
         samples = clip.resampled(RATE).samples()
         span, reason = speech_span(samples, RATE)
@@ -206,7 +211,9 @@ class CommandRecognizer:
         a, b = span
         pad = round(PAD_S * RATE)
         utterance = samples[max(0, a - pad) : b + pad]
-        deadline = start + self.timeout_s
+        if self._parts is None:
+            self.load()  # outside the timeout: loading takes seconds, once
+        deadline = time.perf_counter() + self.timeout_s
 
         def work() -> _Decoded | None:
             # One command decode at a time: a decode abandoned at its timeout
