@@ -19,6 +19,7 @@ from voiceguide.errors import NotesError
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 _SAFE_ID = re.compile(r"[^a-z0-9-]+")
+_OWN_KEYS = ("program", "title", "started", "finished", "tags")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class Note:
     finished: datetime | None = None
     answers: tuple[Answer, ...] = ()
     path: Path | None = field(default=None, compare=False)
+    tags: tuple[str, ...] = ()
+    # Check-in ratings, 0-10, keyed by when: {"before": 6, "after": 4}.
+    distress: dict[str, int] = field(default_factory=dict)
+    # Front-matter lines voiceguide does not own (added by hand or another
+    # tool), kept as they were whenever the note is rewritten.
+    extra: tuple[str, ...] = ()
 
     def with_answer(self, answer: Answer) -> Note:
         return replace(self, answers=(*self.answers, answer))
@@ -94,6 +101,11 @@ def render(note: Note) -> str:
     ]
     if note.finished:
         fm.append(f"finished: {note.finished.isoformat()}")
+    if note.tags:
+        fm.append(f"tags: {json.dumps(list(note.tags), ensure_ascii=False)}")
+    for when, rating in note.distress.items():
+        fm.append(f"distress_{when}: {rating}")
+    fm.extend(note.extra)
     fm.append("---")
     parts = ["\n".join(fm), ""]
     for a in note.answers:
@@ -120,10 +132,22 @@ def parse(text: str, path: Path | None = None) -> Note:
     except ValueError:
         raise ValueError("its front matter has no closing '---'") from None
     meta: dict[str, str] = {}
+    distress: dict[str, int] = {}
+    extra: list[str] = []
+    block_tags = False  # inside a YAML block list under "tags:"
     for ln in lines[1:end]:
         key, sep, val = ln.partition(":")
-        if sep:
-            meta[key.strip()] = _unvalue(val)
+        key = key.strip()
+        if block_tags and ln.lstrip().startswith("- "):
+            meta["tags"] += "," + ln.lstrip()[2:]
+            continue
+        block_tags = key == "tags" and not val.strip() and not ln[:1].isspace()
+        if sep and key in _OWN_KEYS and not ln[:1].isspace():
+            meta[key] = _unvalue(val) if key != "tags" else val.strip()
+        elif sep and key.startswith("distress_") and val.strip().isdigit():
+            distress[key[len("distress_"):]] = int(val.strip())
+        else:
+            extra.append(ln)
     try:
         started = datetime.fromisoformat(meta["started"])
         finished = (
@@ -178,7 +202,30 @@ def parse(text: str, path: Path | None = None) -> Note:
         finished,
         tuple(answers),
         path,
+        tags=parse_tags(meta.get("tags", "")),
+        distress=distress,
+        extra=tuple(extra),
     )
+
+
+def parse_tags(value: str) -> tuple[str, ...]:
+    """Tags as written by voiceguide (a JSON list), by hand in YAML's flow
+    style ([a, b]) or as a plain comma-separated line."""
+    value = value.strip()
+    if not value:
+        return ()
+    items: list[object]
+    try:
+        loaded = json.loads(value)
+        items = loaded if isinstance(loaded, list) else [loaded]
+    except json.JSONDecodeError:
+        items = list(value.strip("[]").split(","))
+    tags = []
+    for item in items:
+        tag = str(item).strip().strip("'\"").lstrip("#").strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
 
 
 def _fsync_dir(path: Path) -> None:

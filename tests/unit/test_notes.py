@@ -406,3 +406,54 @@ def test_last_is_the_newer_of_two_notes_in_the_same_second(tmp_path: Path) -> No
     os.utime(first.path, ns=(1_000_000_000, 1_000_000_000))
     assert book.resolve("last") == second.path
     assert book.read(book.resolve("1")).title == "Second"
+
+
+def test_tags_distress_and_foreign_front_matter_round_trip() -> None:
+    note = Note(
+        "grounding-54321",
+        "Five things",
+        T0,
+        T0 + timedelta(minutes=5),
+        (_answer("What do you see?", "a window"),),
+        tags=("sister", "work, late", "été"),
+        distress={"before": 7, "after": 3},
+        extra=("aliases: [morning]", "cssclass: journal"),
+    )
+    text = render(note)
+    assert 'tags: ["sister", "work, late", "été"]' in text
+    assert "distress_before: 7\ndistress_after: 3" in text
+    assert "aliases: [morning]\ncssclass: journal\n---" in text
+    assert parse(text) == note
+
+
+@pytest.mark.parametrize(
+    ("line", "tags"),
+    [
+        ("tags: [sister, work]", ("sister", "work")),
+        ("tags: sister, #work", ("sister", "work")),
+        ('tags: ["a", "a", "b"]', ("a", "b")),
+        ("tags: \"one\"", ("one",)),
+        ("tags:\n  - sister\n  - 'work'", ("sister", "work")),
+        ("tags:", ()),
+    ],
+)
+def test_tags_written_by_hand_are_read(line: str, tags: tuple[str, ...]) -> None:
+    text = f"---\nprogram: x\ntitle: X\nstarted: {T0.isoformat()}\n{line}\n---\n"
+    note = parse(text)
+    assert note.tags == tags
+    assert note.extra == ()
+    assert parse(render(note)).tags == tags
+
+
+def test_unknown_front_matter_survives_a_rewrite(tmp_path: Path) -> None:
+    text = (
+        f"---\nprogram: x\ntitle: X\nstarted: {T0.isoformat()}\n"
+        "mood: calm\nlinks:\n  - \"[[other]]\"\ndistress_before: high\n---\n"
+    )
+    note = parse(text)
+    assert note.extra == (
+        "mood: calm", "links:", '  - "[[other]]"', "distress_before: high"
+    )
+    assert note.distress == {}
+    again = render(note)
+    assert "mood: calm\nlinks:\n  - \"[[other]]\"\ndistress_before: high\n---" in again

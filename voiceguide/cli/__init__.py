@@ -1,4 +1,4 @@
-"""The command line: the only module that reads argv, prints, or exits.
+"""The command line: the only package that reads argv, prints, or exits.
 
 Handlers are thin: they resolve settings once, build backends, call the core
 and print what it returns. Engines are imported inside the handlers that use
@@ -13,6 +13,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
+from voiceguide.cli.notes import add_notes, add_notes_dir
+from voiceguide.cli.output import err, out
+from voiceguide.cli.running import run_program
 from voiceguide.errors import BadInput, VoiceGuideError
 from voiceguide.vocab import ANSWER_MODES, ENGINES, KINDS
 
@@ -21,20 +24,7 @@ if TYPE_CHECKING:  # at run time these load only with the commands that use them
     from pathlib import Path
 
     from voiceguide.config import Paths, Settings
-    from voiceguide.program import Program
 
-
-
-def out(line: str = "") -> None:
-    # One write per line: lines printed from other threads (keys, transcripts)
-    # never interleave inside a line.
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def err(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
 
 
 # ---------------------------------------------------------------- handlers
@@ -69,98 +59,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings, paths: Paths) -> int
 def cmd_run(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voiceguide.program import find
 
-    return _run_program(find(args.program), settings, paths, args.render)
-
-
-def _run_program(program: Program, settings: Settings, paths: Paths,
-                 render: str | None = None, keep_note: bool = True) -> int:
-    from voiceguide.assemble import build, mark_welcomed
-
-    parts = build(program, settings, paths, out, render, keep_note)
-    session = parts.session
-    _terminate_cleanly()
-    try:
-        result = session.run()
-    except KeyboardInterrupt:
-        if session.note and session.note.path:
-            err(f"Stopped. Everything answered so far is saved in {session.note.path}")
-        return 130
-    finally:
-        if parts.player is not None:
-            if not render and hasattr(parts.player, "wait_idle"):
-                parts.player.wait_idle(3.0)  # let the closing bell ring out
-            parts.player.close()
-        parts.close()
-    if parts.render_to is not None:
-        seconds = parts.player.write(parts.render_to)
-        out(f"Rendered {seconds:.1f} seconds to {parts.render_to}")
-        return 0
-    if result.ended_by == "exit":
-        if sys.stdout.isatty():  # leave nothing on the screen, scrollback included
-            sys.stdout.write("\033[H\033[2J\033[3J")
-            sys.stdout.flush()
-        return 0
-    if parts.welcomed is not None:
-        mark_welcomed(parts.welcomed)
-    if result.unsaved_note:
-        err("Your note could not be saved. Here it is in full, so nothing is lost:")
-        err(result.unsaved_note)
-        return 1
-    if result.note_path:
-        n = result.answered
-        out(f"Note saved ({n} answer{'s' if n != 1 else ''}): {result.note_path}")
-    return 0
-
-
-def _terminate_cleanly() -> None:
-    """A plain kill (SIGTERM) ends like Ctrl-C: note saved, terminal restored."""
-    import signal
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
-def cmd_notes(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    from voiceguide.notes import NoteBook
-
-    book = NoteBook(settings.notes_dir or paths.default_notes_dir)
-    if args.notes_cmd == "retranscribe":
-        from voiceguide import transcription
-        from voiceguide.transcribing import retranscribe
-
-        engine = transcription.choose(paths.data_dir, args.engine or settings.engine)
-        done, failed = retranscribe(book, engine, out)
-        out(f"Written out: {done}. Still pending: {failed}." if done or failed
-            else "No answers are waiting to be written out.")
-        return 1 if failed else 0
-    if args.notes_cmd == "read":
-        from voiceguide.reading import note_as_program
-
-        note = book.read(book.resolve(args.note))
-        return _run_program(note_as_program(note), settings, paths, keep_note=False)
-    if args.notes_cmd == "show":
-        path = book.resolve(args.note)
-        book.read(path)  # a clear message if it is not a note
-        out(path.read_text(encoding="utf-8").rstrip("\n"))
-        return 0
-    infos = book.infos()
-    if not infos:
-        out(f"No notes yet in {book.root}.")
-        return 0
-    for i, info in enumerate(infos, 1):
-        if info.note is None:
-            out(f"{i:>3}. {info.path.name}: unreadable: {info.problem}")
-            continue
-        n = info.note
-        count = len(n.answers)
-        state = "" if n.finished else ", unfinished"
-        out(
-            f"{i:>3}. {n.started:%Y-%m-%d %H:%M}  {n.title}  "
-            f"({count} answer{'s' if count != 1 else ''}{state})  {info.path}"
-        )
-    return 0
+    return run_program(find(args.program), settings, paths, args.render)
 
 
 def cmd_voices(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
@@ -300,12 +199,6 @@ def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
 # ---------------------------------------------------------------- parser
 
 
-def _notes_dir(sp: argparse.ArgumentParser) -> None:
-    # SUPPRESS: a subcommand's parser must not reset a value given before it.
-    sp.add_argument("--notes-dir", metavar="DIR", default=argparse.SUPPRESS,
-                    help="where notes are kept")
-
-
 def _add_list(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--kind", choices=KINDS)
     sp.set_defaults(func=cmd_list, light=True)
@@ -327,35 +220,13 @@ def _add_run(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--output-device", metavar="NAME")
     sp.add_argument("--render", metavar="FILE.wav",
                     help="write the whole spoken session to a WAV file instead")
-    _notes_dir(sp)
+    add_notes_dir(sp)
     sp.set_defaults(func=cmd_run)
 
 
 def _add_check(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("files", nargs="+", metavar="FILE.toml")
     sp.set_defaults(func=cmd_check)
-
-
-def _add_notes(sp: argparse.ArgumentParser) -> None:
-    nsub = sp.add_subparsers(dest="notes_cmd",
-                             metavar="list|show|read|retranscribe")
-    _notes_dir(sp)
-    _notes_dir(nsub.add_parser("list", help="all notes, newest first"))
-    ns = nsub.add_parser("read", help="read a note aloud (n next, b back, s stop)")
-    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
-                    "(default: the newest)")
-    ns.add_argument("--silent", action="store_true", default=None,
-                    help="print it line by line instead")
-    _notes_dir(ns)
-    ns = nsub.add_parser("show", help="print a note")
-    ns.add_argument("note", nargs="?", help="number from 'notes list', name, or path "
-                    "(default: the newest)")
-    _notes_dir(ns)
-    ns = nsub.add_parser("retranscribe",
-                         help="write out spoken answers still marked pending")
-    ns.add_argument("--engine", choices=ENGINES)
-    _notes_dir(ns)
-    sp.set_defaults(func=cmd_notes, notes_cmd="list")
 
 
 def _add_voices(sp: argparse.ArgumentParser) -> None:
@@ -393,7 +264,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "list": ("show the programs", _add_list),
     "run": ("run a guided program", _add_run),
     "check": ("validate program files", _add_check),
-    "notes": ("your notes: list, show, retranscribe", _add_notes),
+    "notes": ("your notes: list, show, retranscribe", add_notes),
     "voices": ("the voices on this machine", _add_voices),
     "devices": ("audio devices", lambda sp: sp.set_defaults(func=cmd_devices)),
     "doctor": ("check what works and what is missing",
