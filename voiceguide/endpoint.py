@@ -112,10 +112,11 @@ class Endpointer:
         # voiced frames, both to start an answer and to break a silence.
         self._run = self._run + 1 if voiced else 0
         if self._run >= self.onset_frames:
-            if not self.heard_speech:
+            first = not self.heard_speech
+            if first:
                 self.heard_speech = True
                 self._speech_frames += self.onset_frames - 1
-            if not self.heard_speech or self._since_voiced > self.hangover_frames:
+            if first or self._since_voiced > self.hangover_frames:
                 self._utterance_start = self._frames - self._run
             self._since_voiced = 0
         elif self.heard_speech:

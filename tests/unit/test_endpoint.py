@@ -234,3 +234,17 @@ def test_the_length_of_words_said_alone_is_measured() -> None:
         assert ep.feed(chunk) is None
     assert ep.quiet_since() is not None
     assert abs(ep.last_words_seconds() - 0.6) < 0.15
+
+
+def test_the_first_words_said_alone_are_timed_from_their_start() -> None:
+    """The very first utterance (a spoken "stop" is often the first thing a
+    person says) is measured from its own start, not from the stream's."""
+    rate = 16000
+    quiet = int16(noise(2.0, seed=3))
+    word = int16(speech_like(0.5, seed=4))
+    ep = Endpointer(rate, silence_s=3.0)
+    for chunk in (quiet, word, int16(noise(0.8, seed=5))):
+        assert ep.feed(chunk) is None
+    quiet_from = ep.quiet_since()
+    assert quiet_from is not None and abs(quiet_from - 2.5) < 0.15
+    assert abs(ep.last_words_seconds() - 0.5) < 0.15
