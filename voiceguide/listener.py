@@ -114,6 +114,8 @@ class CommandListener:
             length = endpointer.last_words_seconds()
             start = quiet - length
             if not SHORTEST_S <= length <= LONGEST_S or start < listening_since:
+                log.debug("commands: %.2f s of sound at %.2f s, not a command's shape",
+                          length, start)
                 continue
             first = round((start - PRE_ROLL_S) * RATE) - (total - len(ring))
             last = round((quiet + 0.05) * RATE) - (total - len(ring))
@@ -134,6 +136,7 @@ class CommandListener:
             except Exception as e:  # a recognizer failure must not end listening
                 log.warning("commands: %s", e)
                 continue
+            log.debug("commands: %.2f s clip -> %s", clip.duration, command)
             if command:
                 self.heard.append(command)
                 self.send(command)

@@ -265,7 +265,7 @@ class CommandRecognizer:
                 from faster_whisper.tokenizer import Tokenizer
                 from faster_whisper.transcribe import get_suppressed_tokens
 
-                model = self._whisper._model()  # the process-wide cached model
+                model = self._whisper.model()  # the process-wide cached model
                 tokenizer = Tokenizer(
                     model.hf_tokenizer,
                     model.model.is_multilingual,

@@ -29,6 +29,7 @@ RATE = 16_000
 PIP_HINT = "pip install faster-whisper"
 PROMPT_CHARS = 200  # the prompt only steers spelling and style; keep it short
 MAX_WORDS_PER_S = 6.0  # faster than people speak; more is a runaway loop
+WORKERS = 2  # decodes that may run at the same time
 
 # Whisper's own defaults are 5 fallback temperatures (0.0 ... 1.0); each step
 # re-decodes, and high temperatures are where invented text comes from. But
@@ -91,7 +92,7 @@ class WhisperTranscriber:
 
     def load(self) -> None:
         """Load the model now (it is shared by every transcriber in the process)."""
-        run_bounded(self._model, self.timeout_s, f"loading {self.model_dir}")
+        run_bounded(self.model, self.timeout_s, f"loading {self.model_dir}")
 
     def transcribe(self, clip: AudioClip, context: str = "") -> str:
         samples = clip.resampled(RATE).samples()
@@ -100,7 +101,7 @@ class WhisperTranscriber:
         prompt = " ".join(context.split())[-PROMPT_CHARS:] or None
 
         def work() -> str:
-            segments, _info = self._model().transcribe(
+            segments, _info = self.model().transcribe(
                 samples, initial_prompt=prompt, **self.options
             )
             # segments is a lazy generator: the decoding happens here.
@@ -113,7 +114,9 @@ class WhisperTranscriber:
                   clip.duration, time.perf_counter() - start, len(text))
         return text
 
-    def _model(self) -> Any:
+    def model(self) -> Any:
+        """The loaded faster-whisper model, shared by the whole process (the
+        voice-command recognizer decodes with it too)."""
         key = (str(self.model_dir.resolve()), self.threads)
         with _models_lock:
             model = _models.get(key)
@@ -157,6 +160,10 @@ def _load(model_dir: Path, threads: int) -> Any:
             device="cpu",
             compute_type="int8",
             cpu_threads=threads,
+            # Two workers: a short spoken command ("stop") is decoded at once
+            # instead of waiting behind a long answer being written out
+            # (measured 0.47-0.54 s instead of 2.8-3.4 s, for +84 MB).
+            num_workers=WORKERS,
             local_files_only=True,  # a folder path never reaches the hub anyway
         )
     except (RuntimeError, OSError, ValueError) as e:
