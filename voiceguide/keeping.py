@@ -13,6 +13,7 @@ from typing import Any
 
 from voiceguide.errors import NotesError
 from voiceguide.notes import Answer, Note, NoteBook, now
+from voiceguide.tagging import merge
 
 
 class NoteKeeper:
@@ -64,7 +65,20 @@ class NoteKeeper:
             self._note = replace(self._note, answers=tuple(answers))
             self.save()
 
+    def add_tags(self, tags: tuple[str, ...]) -> None:
+        """Tags said or typed with an answer, added to the note's own."""
+        with self._lock:
+            self._note = replace(self._note, tags=merge(self._note.tags, tags))
+            self.save()
+
     def finish(self) -> None:
         with self._lock:
             self._note = replace(self._note, finished=now())
+            self.save()
+
+    def rate(self, when: str, rating: int) -> None:
+        """A check-in rating ("before" or "after", 0-10), saved at once."""
+        with self._lock:
+            distress = {**self._note.distress, when: rating}
+            self._note = replace(self._note, distress=distress)
             self.save()
