@@ -52,6 +52,7 @@ class Settings:
     answer_max: float = 300.0  # the longest one spoken answer may be
     voice_commands: bool = False  # listen for spoken commands (experimental)
     headset: bool = False  # no echo: voice commands work while the guide speaks
+    checkins: bool = True  # ask "how distressed, 0-10" before and after grounding
 
 
 def paths_from_env(env: Mapping[str, str]) -> Paths:
@@ -114,7 +115,7 @@ def _check(key: str, value: Any, where: str) -> Any:
         if number and 5.0 <= value <= 3600.0:
             return float(value)
         raise bad("a number of seconds from 5 to 3600")
-    if key in ("cues", "silent", "voice_commands", "headset"):
+    if key in ("cues", "silent", "voice_commands", "headset", "checkins"):
         if isinstance(value, bool):
             return value
         raise bad("true or false")
@@ -147,6 +148,7 @@ EXAMPLES = {
     "answer_max": "300",
     "voice_commands": "true",
     "headset": "false",
+    "checkins": "true",
 }
 
 
@@ -227,7 +229,7 @@ def _from_text(key: str, text: str) -> Any:
             return float(text)
         except ValueError:
             return text
-    if key in ("cues", "silent", "voice_commands", "headset"):
+    if key in ("cues", "silent", "voice_commands", "headset", "checkins"):
         return {
             "true": True,
             "yes": True,

@@ -20,16 +20,17 @@ KEYS_HELP = (
     "Keys you can press at any time: space to pause, and space again to go on. "
     "r to repeat. n to skip. b to go back. s to stop. "
     "Plus and minus for louder and quieter. "
-    "The greater-than and less-than keys for faster and slower. "
-    "Escape twice to leave at once. The question mark says this again. "
+    "The greater-than and less-than keys for faster and slower, "
+    "and k to keep the speed and loudness for next time. "
+    "Escape twice to leave at once. The exclamation mark if you need help now. "
+    "The question mark says this again. "
     "voiceguide is a self-help companion, not therapy."
 )
 
 
 NEED_HELP = (
     "If you are in danger, or might act on thoughts of harming yourself, please "
-    "call your local emergency number now. You deserve help, and it is there. "
-    "voiceguide has no support contacts saved for you yet."
+    "call your local emergency number now. You deserve help, and it is there."
 )
 
 

@@ -73,6 +73,9 @@ class Program:
     summary: str
     steps: tuple[Step, ...]
     source: str  # file path, or "built-in"
+    # Ask "how distressed, zero to ten" at the start and end; None: by kind
+    # (grounding and breathing do).
+    checkins: bool | None = None
 
     @property
     def prompts(self) -> list[Prompt]:
@@ -174,13 +177,21 @@ class _Validator:
     def program(self, data: dict[str, Any], program_id: str, source: str) -> Program:
         required = ("title", "kind", "minutes", "summary")
         for key in data:
-            if key not in (*required, "step"):
+            if key not in (*required, "checkins", "step"):
                 raise self.fail(
                     self.where.top(key),
                     f"unknown key {key!r}",
                     f"Remove it. Top-level keys are: {', '.join(required)},"
-                    " and [[step]] tables.",
+                    " checkins, and [[step]] tables.",
                 )
+        checkins = data.get("checkins")
+        if checkins is not None and not isinstance(checkins, bool):
+            raise self.fail(
+                self.where.top("checkins"),
+                f"checkins = {checkins!r} must be true or false",
+                "Write: checkins = true (ask how you feel at the start and end), "
+                "or checkins = false",
+            )
         for key in required:
             if key not in data:
                 raise self.fail(
@@ -217,7 +228,8 @@ class _Validator:
                 '[[step]]\nsay = "Hello."',
             )
         steps = tuple(self.step(i, s) for i, s in enumerate(raw_steps))
-        return Program(program_id, title, kind, float(minutes), summary, steps, source)
+        return Program(program_id, title, kind, float(minutes), summary, steps, source,
+                       checkins)
 
     def step(self, i: int, raw: Any) -> Step:
         n = i + 1

@@ -38,7 +38,7 @@ ESC = "\x1b"
 KEYMAP: dict[str, str] = {
     " ": "pause", "s": "stop", "q": "stop", "r": "repeat", "n": "skip",
     "b": "back", "+": "louder", "-": "quieter", ">": "faster", "<": "slower",
-    "?": "help", "h": "help",
+    "?": "help", "h": "help", "!": "need-help", "k": "keep",
     ESC + ESC: "exit",  # two separate presses within DOUBLE_ESCAPE_S
 }
 # Caps Lock must not take "stop" away.
@@ -89,6 +89,7 @@ class KeyDecoder:
         self._last_escape: float | None = None
         self._cr = False
         self._pasting = False
+        self.digits = False  # number keys are commands ("digit-6"): a check-in
 
     def stop_waiting(self, now: float, linger: bool) -> None:
         self.wanted = False
@@ -178,6 +179,8 @@ class KeyDecoder:
         elif not entry:
             if ch in KEYMAP:
                 out.append(("command", KEYMAP[ch]))
+            elif self.digits and ch in "0123456789":
+                out.append(("command", f"digit-{ch}"))
         elif ch in "\x7f\b":
             if self.line:
                 n = _width(self.line.pop())
@@ -232,6 +235,11 @@ class TerminalInput:
     @property
     def eof(self) -> bool:
         return self._fallback.eof if self._fallback else self._eof
+
+    def rating_keys(self, on: bool) -> None:
+        """Number keys as commands ("digit-0" to "digit-9") while ``on``."""
+        with self._lock:
+            self._decoder.digits = on
 
     @property
     def line_entry(self) -> bool:
