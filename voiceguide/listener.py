@@ -13,6 +13,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,16 +32,25 @@ LONGEST_S = 2.0  # anything longer is talk, not a command
 SHORTEST_S = 0.12
 PRE_ROLL_S = 0.15  # kept before the first voiced frame (soft word starts)
 KEEP_S = 4.0
+YIELD_MAX_S = 4.0  # the guide is never kept quiet longer than this
 
 
 class CommandListener:
     def __init__(self, recognize: Callable[[AudioClip], str | None],
                  send: Callable[[str], None], may_listen: Callable[[], bool],
-                 device: str | None = None) -> None:
+                 device: str | None = None,
+                 on_speech: Callable[[bool], None] | None = None) -> None:
+        """``on_speech(True)`` is called as soon as words begin (the guide may
+        go quiet), ``on_speech(False)`` once they are known not to be a command
+        or the command has been sent."""
         self.recognize = recognize
         self.send = send
         self.may_listen = may_listen
         self.device = device
+        self.on_speech = on_speech
+        self._yielding = False  # on_speech(True) was called and not undone
+        self._yield_since = 0.0
+        self._yield_lock = threading.Lock()
         self._stop = threading.Event()
         self._blocks: queue.Queue[np.ndarray] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -106,7 +116,12 @@ class CommandListener:
             now = total / RATE
             if not self.may_listen():
                 listening_since = now  # words begun while deaf are not commands
+                self._yield(False)
                 continue
+            if endpointer.speaking:  # quiet for words; back on once it is talk
+                self._yield(endpointer.last_words_seconds() <= LONGEST_S)
+            elif self._yielding and time.monotonic() - self._yield_since > YIELD_MAX_S:
+                self._yield(False)  # a decision that never came
             quiet = endpointer.quiet_since()
             if quiet is None or quiet <= reported or now - quiet < END_QUIET_S:
                 continue
@@ -116,6 +131,7 @@ class CommandListener:
             if not SHORTEST_S <= length <= LONGEST_S or start < listening_since:
                 log.debug("commands: %.2f s of sound at %.2f s, not a command's shape",
                           length, start)
+                self._yield(False)
                 continue
             first = round((start - PRE_ROLL_S) * RATE) - (total - len(ring))
             last = round((quiet + 0.05) * RATE) - (total - len(ring))
@@ -125,6 +141,7 @@ class CommandListener:
                 self._work.put_nowait(clip)
             except queue.Full:
                 log.info("commands: still deciding the last one; this one dropped")
+                self._yield(False)
 
     def _decode(self) -> None:
         while not self._stop.is_set():
@@ -135,8 +152,23 @@ class CommandListener:
                 command = self.recognize(clip)
             except Exception as e:  # a recognizer failure must not end listening
                 log.warning("commands: %s", e)
-                continue
+                command = None
             log.debug("commands: %.2f s clip -> %s", clip.duration, command)
             if command:
                 self.heard.append(command)
-                self.send(command)
+                self.send(command)  # "stop" silences the player before this
+            self._yield(False)
+
+    def _yield(self, on: bool) -> None:
+        if self.on_speech is None:
+            return
+        with self._yield_lock:  # called from the cutting and decoding threads
+            if on == self._yielding:
+                return
+            self._yielding = on
+            self._yield_since = time.monotonic()
+            try:
+                self.on_speech(on)
+            except Exception as e:  # the speaker may be closing
+                log.debug("commands: on_speech: %s", e)
+

@@ -29,6 +29,7 @@ class SpeechCache:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech")
         self._made: dict[str, Future[AudioClip]] = {}
         self._rate_delta = 0
+        self.rate_change = 0  # words a minute, all changes in this session
 
     def prefetch(self, texts: list[str]) -> None:
         for text in texts:
@@ -61,6 +62,7 @@ class SpeechCache:
     def change_rate(self, delta_wpm: int) -> None:
         """Speak faster or slower from the next line on (made anew)."""
         self._rate_delta += delta_wpm
+        self.rate_change += delta_wpm
         self._made.clear()
 
     def close(self) -> None:

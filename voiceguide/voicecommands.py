@@ -57,6 +57,8 @@ PHRASES: dict[str, str] = {
     "i'm done": "done",
     "exit": "exit",
     "menu": "menu",
+    "keep settings": "keep",
+    "keep these settings": "keep",
 }
 COMMANDS = tuple(dict.fromkeys(PHRASES.values()))
 

@@ -206,3 +206,31 @@ def test_exit_while_typing_an_answer(tmp_path: Path) -> None:
     assert result.ended_by == "exit"
     assert LINES[3] not in r.shown
     __import__("os").close(wfd)
+
+
+def test_keep_makes_the_live_speed_and_loudness_lasting(tmp_path: Path) -> None:
+    from voiceguide.assemble import settings_keeper
+    from voiceguide.config import Paths, Settings, load_file
+
+    paths = Paths(tmp_path / "config.toml", tmp_path)
+    (tmp_path / "config.toml").write_text("# mine\nrate = 150\n")
+    r = Run(tmp_path)
+    r.session.keep_settings = settings_keeper(Settings(rate=150), paths)
+    r.press(LINES[0], "faster")
+    r.press(LINES[1], "louder")
+    r.press(LINES[2], "keep")
+    r.run()
+    kept = load_file(tmp_path / "config.toml")
+    assert kept["rate"] == 170 and kept["volume"] == pytest.approx(0.65)
+    assert kept["pace"] == pytest.approx(1 / 1.2, abs=0.01)
+    assert (tmp_path / "config.toml").read_text().startswith("# mine\n")
+    assert any(ln.startswith("Kept for next time: speed 170 words a minute, "
+                             "loudness 65 percent") for ln in r.shown)
+    assert r.program_lines() == LINES  # keeping does not interrupt
+
+
+def test_keep_where_nothing_may_be_saved_says_so(tmp_path: Path) -> None:
+    r = Run(tmp_path)
+    r.press(LINES[0], "keep")
+    r.run()
+    assert "Settings cannot be kept from here." in r.shown
