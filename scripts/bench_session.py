@@ -143,7 +143,7 @@ def cue_onsets(repeat: int, cycles: int, home: str) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         prog = Path(tmp) / "box-bench.toml"
         prog.write_text(
-            'title = "Box bench"\nkind = "breathing"\nminutes = 2\n'
+            'title = "Box bench"\nkind = "breathing"\ncheckins = false\nminutes = 2\n'
             'summary = "Box breathing cues only."\n[[step]]\nsay = "Ready."\n'
             f"[[step]]\nbreathe = {{ inhale = {block.inhale:g}, hold = {block.hold:g}, "
             f"exhale = {block.exhale:g}, rest = {block.rest:g}, cycles = {cycles} }}\n"

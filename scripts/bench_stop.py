@@ -8,9 +8,9 @@ virtual microphone) in 5 ms blocks stamped with time.monotonic().
   figure is the time from the key press to the end of the last audible block.
 - Voice: with voice_commands and headset on, a real person's "stop" (the last
   word of speech/alif_mlek_speech_commands/yes_no_go_stop.wav) is played into
-  the virtual microphone mid-sentence; the figure is the time from the end of
-  the word as it reached the microphone to the end of the last audible block
-  on the speaker.
+  the virtual microphone mid-sentence; the figures are the time from the end
+  (and from the start) of the word as it reached the microphone to the end of
+  the last audible block on the speaker (negative: quiet before the word ended).
 Reports medians (and all runs) of seconds. Targets: key < 0.1 s, voice < 0.4 s.
 Needs the virtual sound server (scripts/bench starts it) and, for the voice
 part, the Whisper model.
@@ -48,6 +48,7 @@ LINE = ("This long line is spoken slowly and steadily, so that there is time "
 PROGRAM = f"""\
 title = "Stop"
 kind = "grounding"
+checkins = false
 minutes = 1
 summary = "One long line to stop."
 [[step]]
@@ -106,16 +107,17 @@ class Loudness:
             time.sleep(0.002)
         raise TimeoutError("no sound to stop")
 
-    def wait_silent(self, after: float, timeout: float) -> float:
+    def wait_silent(self, after: float, timeout: float,
+                    quiet_s: float = QUIET_S) -> float:
         """The end of the last loud block after ``after``, once QUIET_S has
-        passed with no sound."""
+        passed with no sound (or ``quiet_s``)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
                 loud = [t for t, r in self.blocks if t > after and r > LOUD]
                 latest = self.blocks[-1][0] if self.blocks else 0.0
             last = loud[-1] if loud else after
-            if latest - last >= QUIET_S:
+            if latest - last >= quiet_s:
                 return last
             time.sleep(0.02)
         raise TimeoutError("the sound did not stop within the timeout")
@@ -162,7 +164,9 @@ def key_stop(repeat: int, tmp: Path) -> list[float]:
     return results
 
 
-def voice_stop(repeat: int, tmp: Path) -> list[float]:
+def voice_stop(repeat: int, tmp: Path) -> list[tuple[float, float]]:
+    """(silence - end of the word, silence - start of the word) per run; the
+    first is negative when the guide went quiet before the word was over."""
     shared = Path(os.environ.get("VOICEGUIDE_SHARED", ROOT.parent / "shared"))
     clip = read_wav(shared / "speech/alif_mlek_speech_commands/yes_no_go_stop.wav")
     word = tmp / "stop-word.wav"
@@ -179,12 +183,17 @@ def voice_stop(repeat: int, tmp: Path) -> list[float]:
                 speaker.wait_sounding(5)
                 fed = time.monotonic()
                 feed_mic(word, os.environ, 0.0).join(timeout=15)
+                began = mic.wait_loud(fed, 10)
                 said = mic.wait_silent(fed, 10)
-                silent = speaker.wait_silent(said, 15)
+                # Long enough that a guide given back after a wrong decision
+                # would be heard again, and counted.
+                silent = speaker.wait_silent(fed, 15, quiet_s=2.5)
                 term.wait(60)
             finally:
                 term.close()
-            results.append(silent - said)
+            if b"Stopped" not in term.seen:
+                raise RuntimeError("the spoken stop was not recognised")
+            results.append((silent - said, silent - began))
     return results
 
 
@@ -202,9 +211,11 @@ def main() -> None:
             report["key_to_silence_s"] = {"median": statistics.median(runs),
                                           "runs": runs}
         if args.only in (None, "voice"):
-            runs = voice_stop(args.repeat, tmp)
-            report["spoken_stop_to_silence_s"] = {"median": statistics.median(runs),
-                                                  "runs": runs}
+            pairs = voice_stop(args.repeat, tmp)
+            for i, name in enumerate(("spoken_stop_end_to_silence_s",
+                                      "spoken_stop_start_to_silence_s")):
+                runs = [p[i] for p in pairs]
+                report[name] = {"median": statistics.median(runs), "runs": runs}
     if args.json:
         print(json.dumps(report, indent=2))
         return

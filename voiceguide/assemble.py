@@ -7,7 +7,10 @@ passed to the Session as plain objects; nothing here prints (``say`` does).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -15,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voiceguide import checkin, support
 from voiceguide.config import Paths, Settings
 from voiceguide.controls import Controls
-from voiceguide.errors import BackendUnavailable, BadInput
+from voiceguide.errors import BackendUnavailable, BadInput, VoiceGuideError
 from voiceguide.notes import NoteBook
 from voiceguide.pacing import RealClock, Timeline, VirtualClock
 from voiceguide.program import Program
@@ -25,12 +29,13 @@ from voiceguide.session import Listening, Session
 from voiceguide.speech import SpeechCache
 
 NOT_THERAPY = (
-    "A word before we begin. voiceguide is a self-help companion. It is "
+    "A word before we begin. voiceguide is a self-help tool. It is "
     "not therapy, and not a crisis service. If you are ever in danger, "
     "please contact your local emergency services."
 )
-KEYS_FIRST = ("You can use single keys: space pauses, s stops, r repeats, and the "
-              "question mark tells you every key.")
+KEYS_FIRST = ("You can use single keys: space pauses, s stops, r repeats, the "
+              "exclamation mark is there if you need help, and the question mark "
+              "tells you every key.")
 VOICE_FIRST = ("You can also say: stop, pause, repeat, skip, back, or help, on its "
                "own, between my words.")
 
@@ -112,7 +117,94 @@ def listening(settings: Settings, paths: Paths, lines: Any, keys: bool,
 
         threading.Thread(target=watch, daemon=True, name="enter").start()
 
-    return Listening(recorder, make_transcriber, enter)
+    replies = SoundDeviceRecorder(settings.input_device,
+                                  silence_s=checkin.REPLY_SILENCE_S,
+                                  max_s=checkin.REPLY_MAX_S,
+                                  no_speech_s=checkin.WAIT_S)
+    return Listening(recorder, make_transcriber, enter, replies)
+
+
+def typing_possible() -> bool:
+    """Whether typed lines could ever come: not from /dev/null (a service,
+    a script), which can answer nothing, so nothing is asked of it."""
+    try:
+        fd = sys.stdin.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, AttributeError):  # a test's StringIO, or none
+        return sys.stdin is not None
+    return not (stat.S_ISCHR(mode) and not os.isatty(fd))
+
+
+def ratings(program: Program, settings: Settings, paths: Paths, lines: Any,
+            keys: bool, voice: bool) -> checkin.Replies | None:
+    """How check-in ratings can be answered, or None when none are asked."""
+    if not checkin.wanted(program.kind, program.checkins, settings.checkins):
+        return None
+    recognize = reply_recognizer(paths) if voice else None
+    if keys:
+        return checkin.Replies(keys=True, digits=getattr(lines, "rating_keys", None),
+                               recognize=recognize)
+    if voice or typing_possible():
+        return checkin.Replies(lines=lines, recognize=recognize)
+    return None
+
+
+def reply_recognizer(paths: Paths) -> Callable[[Any], str] | None:
+    """Whisper's short, bounded decoding (the voice commands' own) for a one-word
+    reply: about 0.75 s a word here, against 3.5 s for the answer transcriber.
+    None without the Whisper model: the answer transcriber is used then."""
+    from voiceguide import models
+    from voiceguide.backends import whisper_stt
+
+    model = models.model_path("whisper-base", paths.data_dir)
+    if model is None or not whisper_stt.available():
+        return None
+    try:
+        from voiceguide.voicecommands import CommandRecognizer
+    except ImportError:  # an install without the command recognizer
+        return None
+    recognizer = CommandRecognizer(model)
+
+    def load() -> None:  # now, while the question is said
+        with contextlib.suppress(VoiceGuideError):  # said at the first reply
+            recognizer.load()
+
+    threading.Thread(target=load, daemon=True, name="replies-load").start()
+    return lambda clip: recognizer.hear(clip).text
+
+
+def settings_keeper(settings: Settings, paths: Paths
+                    ) -> Callable[[int, float | None, float], str]:
+    """The "keep" command: this session's speed, loudness and pauses become
+    the lasting settings (config.toml, its comments kept)."""
+    from voiceguide.config import save_setting
+
+    def keep(rate_change: int, volume: float | None, pace: float) -> str:
+        rate = max(80, min(320, settings.rate + rate_change))
+        try:
+            save_setting(paths.config_file, "rate", str(rate))
+            if volume is not None:
+                save_setting(paths.config_file, "volume", f"{volume:.2f}")
+            save_setting(paths.config_file, "pace", f"{pace:.2f}")
+        except OSError as e:
+            raise VoiceGuideError(f"{paths.config_file}: {e.strerror or e}",
+                                  "Check that folder's permissions.") from None
+        loud = f", loudness {round(volume * 100)} percent" if volume is not None else ""
+        return (f"Kept for next time: speed {rate} words a minute{loud}, "
+                f"pauses times {pace:.2g}.")
+
+    return keep
+
+
+def contacts(paths: Paths, say: Callable[[str], None]
+             ) -> tuple[support.Contact, ...] | None:
+    """The person's support contacts; None (said once) when unreadable."""
+    try:
+        return tuple(support.load(support.path_in(paths.data_dir)))
+    except BadInput as e:
+        say(f"Your support contacts could not be read: {e.message}. Run "
+            "'voiceguide support' to see how to fix it.")
+        return None
 
 
 def build(program: Program, settings: Settings, paths: Paths,
@@ -135,13 +227,17 @@ def build(program: Program, settings: Settings, paths: Paths,
         return Parts(session, renderer, render_to)
 
     notebook = None
+    parts_closers: list[Callable[[], None]] = []
     if keep_note:
         notebook = NoteBook(settings.notes_dir or paths.default_notes_dir)
         notebook.check_writable()
+        from voiceguide.folderlock import hold_shared
+
+        # Encrypting or decrypting the notes waits until the session ends.
+        parts_closers.append(hold_shared(notebook.root))
     welcomed = paths.state_dir / "welcomed"
     intro = [] if welcomed.exists() or not keep_note else [NOT_THERAPY]
     controls = Controls()
-    parts_closers: list[Callable[[], None]] = []
     lines = keyboard(controls)
     keys = bool(getattr(lines, "keys", False))
     if hasattr(lines, "close"):
@@ -158,16 +254,22 @@ def build(program: Program, settings: Settings, paths: Paths,
         player = open_player(settings, say)
         if player is not None:
             speech = SpeechCache(make_voice)
+    asks = ratings(program, settings, paths, lines, keys, heard is not None) \
+        if keep_note else None
     session = Session(program, Timeline(RealClock(), settings.pace), say, speech,
                       player, answers, notebook, settings.cues, intro, heard,
-                      controls)
+                      controls, ratings=asks, contacts=contacts(paths, say),
+                      keep_settings=settings_keeper(settings, paths) if keep_note
+                      else None)
     if settings.voice_commands:
         commands = command_listener(settings, paths, session, player, controls, say)
         if commands is not None:
             parts_closers.append(commands.close)
             if intro:
                 intro.append(VOICE_FIRST)
-    return Parts(session, player, None, welcomed, parts_closers)
+    # Only a session that could have said the welcome counts as its first run.
+    return Parts(session, player, None, welcomed if keep_note else None,
+                 parts_closers)
 
 
 def command_listener(settings: Settings, paths: Paths, session: Session,
@@ -197,8 +299,11 @@ def command_listener(settings: Settings, paths: Paths, session: Session,
         return settings.headset or busy is None or not busy()
 
     try:
+        # With a headset the guide goes quiet as soon as the person speaks,
+        # and comes back if it was not a command: "stop" is heard at once.
+        duck = getattr(player, "duck", None) if settings.headset else None
         return CommandListener(recognizer.recognize, controls.send, may_listen,
-                               settings.input_device).start()
+                               settings.input_device, on_speech=duck).start()
     except BackendUnavailable as e:
         say(f"Voice commands are off: {e.message}. The keys still work.")
         return None

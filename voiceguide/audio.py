@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import wave
 from dataclasses import dataclass
@@ -80,9 +81,16 @@ def silence(seconds: float, rate: int) -> AudioClip:
 
 
 def read_wav(path: str | os.PathLike[str]) -> AudioClip:
-    """Read a PCM WAV file; a missing or malformed file is a BadInput."""
+    """Read a PCM WAV file; a missing or malformed file is a BadInput.
+
+    A recording of encrypted notes (``<path>.enc``) is opened in memory."""
+    source: str | io.BytesIO = str(path)
+    if os.path.exists(f"{path}.enc"):
+        from voiceguide.vaultstream import read_sealed_wav
+
+        source = io.BytesIO(read_sealed_wav(Path(path)))
     try:
-        with wave.open(str(path), "rb") as w:
+        with wave.open(source, "rb") as w:
             width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
             pcm = w.readframes(w.getnframes())
     except FileNotFoundError:
@@ -127,3 +135,16 @@ def write_wav(path: str | os.PathLike[str], clip: AudioClip, mode: int = 0o600) 
 
 def concat(clips: list[AudioClip], rate: int) -> AudioClip:
     return AudioClip(b"".join(c.resampled(rate).pcm for c in clips), rate)
+
+
+def scratch_wav() -> Path:
+    """A private file for a short recording that is read once and deleted (a
+    spoken rating, a menu choice): in memory-backed /dev/shm when the system
+    has it, so a person's voice does not reach the disk even for a moment."""
+    import tempfile
+
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    fd, name = tempfile.mkstemp(prefix="voiceguide-reply-", suffix=".wav",
+                                dir=folder)
+    os.close(fd)
+    return Path(name)

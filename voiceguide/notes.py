@@ -7,19 +7,29 @@ answer, so a crash loses at most the answer being typed.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import NotesError
+from voiceguide.sealed import SEALED_SUFFIX, VaultError, plain_name, sealed_twin
+
+if TYPE_CHECKING:
+    from voiceguide.sealed import Vault
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+# Real bytes, since a full disk still makes empty files: room for a long note
+# and its temp copy.
+PROBE_BYTES = 16 * 1024
 _SAFE_ID = re.compile(r"[^a-z0-9-]+")
 _OWN_KEYS = ("program", "title", "started", "finished", "tags")
+PENDING = "(transcript pending)"  # the body of an answer not written out yet
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,8 @@ def _escape_body(text: str) -> str:
     """Keep an answer's own lines from being read as a heading or front matter."""
     out = []
     for ln in text.splitlines() or [""]:
-        if ln.startswith(("#", "\\", "answered:", "---")):
+        # An answer that is just the pending marker must not read as pending.
+        if ln.startswith(("#", "\\", "answered:", "---")) or ln == PENDING:
             ln = "\\" + ln
         out.append(ln)
     return "\n".join(out)
@@ -117,7 +128,7 @@ def render(note: Note) -> str:
         parts.append(f"## {' '.join(a.prompt.split())}")
         parts.append("answered: " + " · ".join(meta))
         parts.append("")
-        parts.append("(transcript pending)" if a.pending else _escape_body(a.text))
+        parts.append(PENDING if a.pending else _escape_body(a.text))
         parts.append("")
     return "\n".join(parts).rstrip("\n") + "\n"
 
@@ -173,6 +184,7 @@ def parse(text: str, path: Path | None = None) -> Note:
             ):
                 j += 1
             body = _unescape_body(lines[i + 2 : j])
+            pending = "\n".join(lines[i + 2 : j]).strip() == PENDING
             audio = next(
                 (f[len("audio: ") :] for f in fields_ if f.startswith("audio: ")), ""
             )
@@ -185,11 +197,11 @@ def parse(text: str, path: Path | None = None) -> Note:
                 Answer(
                     prompt=prompt,
                     answered=answered,
-                    text="" if body == "(transcript pending)" else body,
+                    text="" if pending else body,
                     mode=rest[0] if rest else "typed",
                     engine=rest[1] if len(rest) > 1 else "",
                     audio=audio,
-                    pending=body == "(transcript pending)",
+                    pending=pending,
                 )
             )
             i = j
@@ -282,14 +294,19 @@ class NoteBook:
 
     def check_writable(self) -> None:
         """Fail early, before a session starts, if notes cannot be saved."""
+        probe = self.root / f".write-test-{os.getpid()}"
         try:
             self._mkdir(self.root)
-            probe = self.root / f".write-test-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
+            try:
+                probe.write_bytes(bytes(PROBE_BYTES))
+            finally:
+                probe.unlink(missing_ok=True)
         except OSError as e:
+            full = e.errno in (errno.ENOSPC, errno.EDQUOT)
             raise NotesError(
                 f"cannot write notes in {self.root} ({e.strerror or e})",
+                "Free some disk space, or choose another folder with --notes-dir "
+                "DIR." if full else
                 "Choose another folder with --notes-dir DIR (or notes_dir in "
                 "config.toml), or fix that folder's permissions.",
             ) from None
@@ -307,18 +324,36 @@ class NoteBook:
         safe = _SAFE_ID.sub("-", program_id.lower()).strip("-") or "note"
         base = f"{_stamp(started)}_{safe}"
         path, n = folder / f"{base}.md", 2
-        while path.exists():
+        while path.exists() or sealed_twin(path).exists():
             path, n = folder / f"{base}-{n}.md", n + 1
         return path
 
     def save(self, note: Note) -> None:
         assert note.path is not None
+        self.write_text(note.path, render(note))
+
+    def vault(self) -> Vault | None:
+        """The open vault when the notes are encrypted (the passphrase is asked
+        once per run), else None. Raises WrongPassphrase or VaultLocked."""
+        from voiceguide.vault import for_folder
+
+        return for_folder(self.root)
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Write a note file atomically; every note file is written here
+        (sealed, as ``<path>.enc``, when the notes are encrypted)."""
+        vault = self.vault()
         try:
-            self._mkdir(note.path.parent)
-            write_atomic(note.path, render(note))
+            self._mkdir(path.parent)
+            if vault is None:
+                write_atomic(path, text)
+            else:
+                from voiceguide.sealed import store
+
+                store(path, text.encode("utf-8"), vault)
         except OSError as e:
             raise NotesError(
-                f"could not save {note.path} ({e.strerror or e})",
+                f"could not save {path} ({e.strerror or e})",
                 "Free some disk space or fix the folder's permissions; "
                 "your answers are still shown on screen.",
             ) from None
@@ -326,21 +361,29 @@ class NoteBook:
     def all_paths(self) -> list[Path]:
         if not self.root.is_dir():
             return []
-        paths = [p for p in self.root.rglob("*.md") if not p.name.startswith(".")]
+        paths = {p for p in self.root.rglob("*.md") if not p.name.startswith(".")}
+        # Encrypted notes are listed by the name they stand for.
+        paths.update(plain_name(p) for p in self.root.rglob("*.md" + SEALED_SUFFIX)
+                     if not p.name.startswith("."))
 
         def newest_first(p: Path) -> tuple[str, int]:
             # The name starts with the time to the second; within one second
             # (a "-2" twin), the file written last is the newer.
-            try:
-                return p.name[:19], p.stat().st_mtime_ns
-            except OSError:
-                return p.name[:19], 0
+            for f in (p, sealed_twin(p)):
+                try:
+                    return p.name[:19], f.stat().st_mtime_ns
+                except OSError:
+                    continue
+            return p.name[:19], 0
 
         return sorted(paths, key=newest_first, reverse=True)
 
     def read(self, path: Path) -> Note:
+        return self._read(plain_name(path), self.vault())
+
+    def _read(self, path: Path, vault: Vault | None) -> Note:
         try:
-            return parse(path.read_text(encoding="utf-8"), path)
+            return parse(self._text(path, vault), path)
         except FileNotFoundError:
             raise NotesError(
                 f"{path}: no such note",
@@ -355,12 +398,26 @@ class NoteBook:
                 f"{path}: not a voiceguide note: {e}",
                 "Open it in a text editor; it is left as it is.",
             ) from None
+        except VaultError as e:  # this file failed to open: its own problem
+            raise NotesError(e.message, e.hint) from None
+
+    def read_text(self, path: Path) -> str:
+        """A note file's text; every note file is read here (in memory, when
+        encrypted). Raises OSError, UnicodeDecodeError or VaultError."""
+        return self._text(plain_name(path), self.vault())
+
+    @staticmethod
+    def _text(path: Path, vault: Vault | None) -> str:
+        from voiceguide.sealed import load
+
+        return load(path, vault).decode("utf-8")
 
     def infos(self) -> list[NoteInfo]:
         out = []
+        vault = self.vault()  # once: a wrong passphrase stops the listing
         for p in self.all_paths():
             try:
-                out.append(NoteInfo(p, self.read(p)))
+                out.append(NoteInfo(p, self._read(p, vault)))
             except NotesError as e:
                 out.append(NoteInfo(p, None, e.message))
         return out
@@ -382,8 +439,8 @@ class NoteBook:
                 f"there is no note number {ref}: there are {len(paths)}",
                 "Run 'voiceguide notes list' to see the numbers.",
             )
-        direct = Path(ref).expanduser()
-        if direct.is_file():
+        direct = plain_name(Path(ref).expanduser())
+        if direct.is_file() or sealed_twin(direct).is_file():
             return direct
         hits = [p for p in paths if p.name == ref or p.stem == ref or ref in p.stem]
         if len(hits) == 1:

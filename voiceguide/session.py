@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from voiceguide import cues
+from voiceguide import asking, checkin, cues, support
 from voiceguide.audio import AudioClip
 from voiceguide.backends.base import Player, Recorder, Transcriber
 from voiceguide.controls import (
@@ -33,7 +33,9 @@ from voiceguide.notes import Answer, Note, NoteBook, now, render
 from voiceguide.pacing import Timeline
 from voiceguide.program import Breathe, Cue, Pause, Program, Prompt, Say
 from voiceguide.speech import SpeechCache
+from voiceguide.tagging import split_tags
 from voiceguide.transcribing import AnswerWriter, BackgroundTranscriber, Job
+from voiceguide.wavfile import StreamingWav
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ TYPED_HOW = "Type your answer and press Enter. An empty line skips the question.
 SPOKEN_HOW = ("After the tone, say your answer. Take your time; pauses are fine. "
               "A longer quiet, or the Enter key, ends it.")
 DRAIN_S = 300.0  # the longest the end of a session waits for transcripts
+# After an answer while the disk refuses the note: never "Saved." then.
+NOT_SAVED = "Kept, but not saved yet."
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Listening:
     recorder: Recorder
     make_transcriber: Callable[[], Transcriber] | None
     enter: Callable[[threading.Event, threading.Event], None]
+    replies: Recorder | None = None  # short replies (a rating): ends sooner
 
 
 class AnswerSource(Protocol):
@@ -100,6 +105,13 @@ class Session:
     _handling: bool = False
     writer: AnswerWriter | None = None
     answering: bool = False  # the microphone is taking an answer
+    ratings: checkin.Replies | None = None  # None: no check-ins
+    # Read out after the emergency reminder when the person asks for help;
+    # None: they could not be read.
+    contacts: tuple[support.Contact, ...] | None = ()
+    # Saves (rate change in wpm, volume or None, pace) as lasting settings and
+    # returns what to say; None where nothing may be saved (reading aloud).
+    keep_settings: Callable[[int, float | None, float], str] | None = None
 
     @property
     def note(self) -> Note | None:
@@ -166,7 +178,15 @@ class Session:
             self.speak("Skipped.")
             return True
         assert self.keeper is not None
-        self.keeper.add(Answer(step.text, now(), text, mode=self.answers.mode))
+        text, tags = split_tags(text)  # "... Tag sister and work."
+        if tags:
+            self.keeper.add_tags(tags)
+            self.show(f"Tagged: {', '.join(tags)}.")
+        if text:
+            self.keeper.add(Answer(step.text, now(), text, mode=self.answers.mode))
+        if self.keeper.save_failed:
+            self.speak(NOT_SAVED)
+            return True
         self.timeline.hold(self._cue("saved"))
         self.show("Saved.")
         return True
@@ -190,7 +210,15 @@ class Session:
         relative = f"{note.path.stem}/{audio.name}"
         # The note points at the recording before a word is said: a kill
         # mid-answer leaves both, and 'notes retranscribe' finishes the job.
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        # A valid (empty) recording exists before the note names it.
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            StreamingWav(audio).close()
+        except OSError as e:
+            raise VoiceGuideError(
+                f"cannot write the recording {audio} ({e.strerror or e})",
+                "Free some disk space, or check the notes folder's permissions.",
+            ) from None
         index = self.keeper.add(Answer(step.text, now(), "", mode="spoken",
                                        audio=relative, pending=True))
         self.timeline.hold(self._cue("your-turn"))
@@ -220,6 +248,7 @@ class Session:
             rec = self.listening.recorder.record(audio, stop, on_pause=piece)
         except BackendUnavailable as e:
             self.keeper.remove(index)
+            audio.unlink(missing_ok=True)
             self._lost_microphone(e.message)
             return False
         finally:
@@ -235,10 +264,13 @@ class Session:
             self.speak("I didn't hear anything, so let's go on.")
             return True
         self.keeper.update(index, answered=now())
-        self.timeline.hold(self._cue("saved"))
-        if rec.reason == "max":
+        if self.keeper.save_failed:  # the recording is on disk; the note is not
+            self.speak(NOT_SAVED)
+        elif rec.reason == "max":
+            self.timeline.hold(self._cue("saved"))
             self.speak("That is as long as one answer can be. What you said is saved.")
         else:
+            self.timeline.hold(self._cue("saved"))
             self.show("Saved.")
         if self.transcriber:
             self.transcriber.submit(Job(index, audio, step.text, len(parts) - 1,
@@ -289,6 +321,8 @@ class Session:
         elif isinstance(step, Cue):
             self.timeline.resync()
             self.timeline.hold(self._cue(step.name))
+        elif isinstance(step, checkin.Ask):
+            asking.ask(self, step.when)
         return True
 
     # ------------------------------------------------------------ commands
@@ -331,21 +365,51 @@ class Session:
                 self.speech.change_rate(-20 if name == "slower" else 20)
             self.show(f"{name.capitalize()}: pauses times "
                       f"{self.timeline.pace:.2g}.")
-        elif name in ("help", "need-help"):
+        elif name == "help":
             if self.player:
                 self.player.stop()
-            self.speak(KEYS_HELP if name == "help" else NEED_HELP)
+            self.speak(KEYS_HELP)
             raise Flow("repeat")
+        elif name == "need-help":
+            if self.player:
+                self.player.stop()
+            self._need_help()
+            self._pause(support.GO_ON)
+            raise Flow("repeat")
+        elif name == "keep":
+            self._keep_settings()
         elif name == "repeat-slower":
             self._command("slower")
             if self.player:
                 self.player.stop()
             raise Flow("repeat")
 
-    def _pause(self) -> None:
+    def _keep_settings(self) -> None:
+        """Make this session's speed, loudness and pauses the lasting ones."""
+        if self.keep_settings is None:
+            self.show("Settings cannot be kept from here.")
+            return
+        rate = self.speech.rate_change if self.speech else 0
+        volume = getattr(self.player, "volume", None)
+        try:
+            said = self.keep_settings(rate, volume, self.timeline.pace)
+        except VoiceGuideError as e:
+            self.show(f"The settings could not be kept: {e.message}. Fix: {e.hint}")
+            return
+        self._cue("saved")
+        self.show(said)
+
+    def _need_help(self) -> None:
+        """The emergency reminder, then the person's own contacts."""
+        self.speak(NEED_HELP)
+        for line in support.lines(self.contacts):
+            self.speak(line)
+
+    def _pause(self, message: str = "Paused. Press space when you want to go on."
+               ) -> None:
         """Wait, silent, until the person goes on; nothing restarts by itself."""
         assert self.controls is not None
-        self.speak("Paused. Press space when you want to go on.")
+        self.speak(message)
         while True:
             name = self.controls.wait(0.25)
             if name in ("pause", "resume"):
@@ -354,6 +418,8 @@ class Session:
                 raise Flow(name)
             if name == "help":
                 self.speak(KEYS_HELP)
+            if name == "need-help":
+                self._need_help()
         self.timeline.interrupt.clear()
         self.timeline.resync()
 
@@ -396,7 +462,9 @@ class Session:
         if self.controls:
             self.timeline.on_interrupt = self._on_command
             self.controls.wake_on_command(self.timeline.interrupt)
-        steps: list[object] = [Say(title), *(Say(x) for x in self.intro), *p.steps]
+        asks = [checkin.Ask("before"), checkin.Ask("after")] if self.ratings else []
+        steps: list[object] = [Say(title), *(Say(x) for x in self.intro), *asks[:1],
+                               *p.steps, *asks[1:]]
         completed, ended_by = False, ""
         try:
             self.timeline.hold(bell)
@@ -459,7 +527,7 @@ class Session:
 
 
 def _speaks(step: object) -> bool:
-    return isinstance(step, Say | Prompt | Breathe)
+    return isinstance(step, Say | Prompt | Breathe | checkin.Ask)
 
 
 def _spoken_before(steps: list[object], i: int) -> int:

@@ -19,6 +19,8 @@ from voiceguide.backends.base import Transcriber
 from voiceguide.errors import VoiceGuideError
 from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import NoteBook
+from voiceguide.sealed import sealed_twin
+from voiceguide.tagging import merge, split_tags
 from voiceguide.wavfile import repair
 
 log = logging.getLogger(__name__)
@@ -160,7 +162,10 @@ class AnswerWriter:
         texts = [pieces.get(i) for i in range(last + 1)]
         if any(t is None for t in texts):
             return  # a piece failed: the answer stays pending, its audio kept
-        whole = " ".join(t for t in texts if t)
+        whole, tags = split_tags(" ".join(t for t in texts if t))
+        if tags:  # "... Tag sister and work." at the end of the answer
+            self.keeper.add_tags(tags)
+            self.show(f"Tagged: {', '.join(tags)}.")
         self.keeper.update(job.index, text=whole, engine=engine, pending=False)
 
 
@@ -171,6 +176,7 @@ def retranscribe(book: NoteBook, engine: Transcriber,
     Each note is saved after each answer, so an interruption loses nothing.
     """
     done = failed = 0
+    book.vault()  # encrypted notes: the passphrase first, its own clear message
     for path in book.all_paths():
         try:
             note = book.read(path)
@@ -181,20 +187,23 @@ def retranscribe(book: NoteBook, engine: Transcriber,
                 continue
             audio = path.parent / answer.audio
             where = f"{path.name}, answer {i + 1}"
-            if not answer.audio or not audio.is_file():
+            sealed = sealed_twin(audio).is_file()  # encrypted notes
+            if not answer.audio or not (audio.is_file() or sealed):
                 show(f"{where}: its recording {audio} is missing")
                 failed += 1
                 continue
             try:
-                repair(audio)  # a recording cut off by a crash
+                if not sealed:  # a sealed one is read up to its last flush
+                    repair(audio)  # a recording cut off by a crash
                 text = engine.transcribe(read_wav(audio), context=answer.prompt)
             except VoiceGuideError as e:
                 show(f"{where}: {e.message}")
                 failed += 1
                 continue
+            text, tags = split_tags(text)
             answers = list(note.answers)
             answers[i] = replace(answer, text=text, engine=engine.name, pending=False)
-            note = replace(note, answers=tuple(answers))
+            note = replace(note, answers=tuple(answers), tags=merge(note.tags, tags))
             book.save(note)
             show(f"{where}: written out")
             done += 1

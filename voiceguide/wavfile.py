@@ -48,12 +48,14 @@ class StreamingWav:
         self.rate, self.channels, self.width = rate, channels, width
         self._data_bytes = 0
         self._flushed_bytes = -1
-        self._fd: int | None = os.open(
-            self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode
-        )
+        # No O_TRUNC: an existing file (the empty recording a note already
+        # names) gets the new header first and is cut to it after, so a kill
+        # at any instant leaves a valid WAV, never an empty file.
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_CREAT, mode)
         try:
             os.fchmod(self._fd, mode)  # an existing file keeps its mode otherwise
             self._write(_header(rate, channels, width, 0))
+            os.ftruncate(self._fd, HEADER_BYTES)
             self.flush()
         except BaseException:
             os.close(self._fd)
@@ -163,3 +165,34 @@ def repair(path: str | os.PathLike[str]) -> float:
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file", "Check the path.") from None
     return data / byte_rate
+
+
+header = _header  # the canonical 44-byte header, for writers of other forms
+
+
+def fix_sizes(data: bytes, where: str | os.PathLike[str]) -> bytes:
+    """``repair`` for a WAV held in memory: the data chunk runs to the end
+    (whole frames), and the RIFF and data sizes say so."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise BadInput(f"{where}: not a WAV file", "Give a .wav recording.")
+    block = byte_rate = 0
+    pos = 12
+    while True:
+        if pos + 8 > len(data):
+            raise BadInput(f"{where}: no audio data in this WAV file",
+                           "The recording was cut off before any audio arrived.")
+        cid, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+        if cid == b"fmt ":
+            if pos + 24 > len(data):
+                raise BadInput(f"{where}: broken WAV format chunk", _DAMAGED)
+            _tag, _ch, _rate, byte_rate, block, _bits = struct.unpack_from(
+                "<HHIIHH", data, pos + 8)
+        elif cid == b"data":
+            break
+        pos += 8 + size + (size & 1)
+    if not block or not byte_rate:
+        raise BadInput(f"{where}: WAV without a usable format chunk", _DAMAGED)
+    start = pos + 8
+    n = max(0, len(data) - start) // block * block
+    return (data[:4] + struct.pack("<I", start - 8 + n) + data[8:pos + 4]
+            + struct.pack("<I", n) + data[start:start + n])

@@ -20,6 +20,7 @@ LONG = ("Second line, a long one, so that there is time to press a key while "
 PROGRAM = f"""\
 title = "Keys"
 kind = "grounding"
+checkins = false
 minutes = 1
 summary = "Lines to press keys on."
 [[step]]

@@ -23,6 +23,7 @@ LONG = ("This is a long line, said slowly, so that there is time to say a word "
 PROGRAM = f"""\
 title = "Listening"
 kind = "grounding"
+checkins = false
 minutes = 1
 summary = "Lines to speak over."
 [[step]]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from voiceguide.endpoint import Endpointer
+    from voiceguide.vaultstream import SealedWav  # recordings of encrypted notes
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class SoundDevicePlayer:
         self._idle = threading.Event()
         self._idle.set()
         self.frames_played = 0
+        self._gain = 1.0  # below 1 while ducked under the person's voice
+        self._ducked = False
         try:
             self._stream = self._sd.OutputStream(
                 samplerate=RATE,
@@ -144,6 +147,13 @@ class SoundDevicePlayer:
             self._active = keep
             if not keep:
                 self._idle.set()
+        target = 0.0 if self._ducked else 1.0
+        if target != self._gain:  # one block's ramp: no click
+            ramp = self._np.linspace(self._gain, target, frames, dtype="float32")
+            out[:, 0] *= ramp
+            self._gain = target
+        elif target == 0.0:
+            out.fill(0)
         if self.volume != 1.0:
             out *= self.volume
         self._np.clip(out, -1.0, 1.0, out=out)
@@ -159,6 +169,12 @@ class SoundDevicePlayer:
         with self._lock:
             self._active = []
             self._idle.set()
+
+    def duck(self, on: bool) -> None:
+        """Go quiet at once while the person speaks over the guide (headset),
+        and come back after; what plays meanwhile goes on unheard, so the
+        timing of the session is untouched."""
+        self._ducked = on
 
     def busy(self) -> bool:
         """Whether anything is sounding now."""
@@ -337,7 +353,7 @@ class SoundDeviceRecorder:
         self,
         blocks: queue.Queue[np.ndarray],
         stream: Any,
-        wav: StreamingWav,
+        wav: StreamingWav | SealedWav,
         resample: _Resampler,
         endpointer: Endpointer,
         stop: threading.Event,
@@ -448,9 +464,11 @@ class SoundDeviceRecorder:
             stream.stop(ignore_errors=True)
         stream.close(ignore_errors=True)
 
-    def _create(self, path: Path) -> StreamingWav:
+    def _create(self, path: Path) -> StreamingWav | SealedWav:
+        from voiceguide.vaultstream import open_recording  # sealed if encrypted
+
         try:
-            return StreamingWav(path, self.rate)
+            return open_recording(path, self.rate)
         except OSError as e:
             raise NotesError(
                 f"{path}: cannot write the recording ({e.strerror or e})",
@@ -459,7 +477,7 @@ class SoundDeviceRecorder:
             ) from None
 
     @staticmethod
-    def _write(wav: StreamingWav, samples: np.ndarray) -> None:
+    def _write(wav: StreamingWav | SealedWav, samples: np.ndarray) -> None:
         try:
             wav.append(samples.astype("<i2").tobytes())
         except OSError as e:
@@ -469,7 +487,7 @@ class SoundDeviceRecorder:
             ) from None
 
     @staticmethod
-    def _flush(wav: StreamingWav) -> None:
+    def _flush(wav: StreamingWav | SealedWav) -> None:
         try:
             wav.flush()
         except OSError as e:

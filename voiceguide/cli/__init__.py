@@ -13,10 +13,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from voiceguide import __version__
+from voiceguide.cli.care import add_progress, add_support
 from voiceguide.cli.notes import add_notes, add_notes_dir
 from voiceguide.cli.output import err, out
 from voiceguide.cli.running import run_program
-from voiceguide.errors import BadInput, VoiceGuideError
+from voiceguide.cli.vault import add_decrypt, add_encrypt, add_passphrase
+from voiceguide.errors import VoiceGuideError
 from voiceguide.vocab import ANSWER_MODES, ENGINES, KINDS
 
 if TYPE_CHECKING:  # at run time these load only with the commands that use them
@@ -130,12 +132,27 @@ def cmd_settings(args: argparse.Namespace, settings: Settings, paths: Paths) -> 
     if args.settings_cmd == "set":
         save_setting(paths.config_file, args.key, args.value)
         out(f"Saved {args.key} = {args.value} in {paths.config_file}")
+        if _speaks(settings):  # heard as it now is: the new speed, the new voice
+            from voiceguide.config import resolve
+            from voiceguide.settings_spoken import changed
+
+            now, _ = resolve(os.environ, {})
+            return run_program(changed(args.key, now), now, paths, keep_note=False)
         return 0
     out(f"Settings file: {paths.config_file}")
     out(f"Your files: {paths.data_dir}")
     for name, value in describe(settings):
         out(f"{name} = {value}")
+    if _speaks(settings):
+        from voiceguide.settings_spoken import summary
+
+        return run_program(summary(settings), settings, paths, keep_note=False)
     return 0
+
+
+def _speaks(settings: Settings) -> bool:
+    """Said aloud too, for someone at a terminal who has not asked for text."""
+    return not settings.silent and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
@@ -170,30 +187,6 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings, paths: Paths) -
     engine = transcription.choose(paths.data_dir, args.engine or settings.engine)
     out(engine.transcribe(clip))
     return 0
-
-
-def cmd_menu(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
-    """No command: a numbered list of programs; choose one by number."""
-    from voiceguide.catalog import catalog
-
-    programs = catalog()
-    out("voiceguide. Choose a program by its number and press Enter.")
-    for i, p in enumerate(programs, 1):
-        out(f"{i:>3}. {p.title} ({p.kind}, about {p.minutes:g} min)")
-    if not sys.stdin.isatty():
-        out("Or run one directly: voiceguide run PROGRAM-ID (see 'voiceguide list').")
-        return 0
-    choice = sys.stdin.readline().strip()
-    if not choice:
-        return 0
-    if not (choice.isdigit() and 1 <= int(choice) <= len(programs)):
-        raise BadInput(
-            f"{choice!r} is not a number from the list",
-            f"Type a number from 1 to {len(programs)}.",
-        )
-    args.program = programs[int(choice) - 1].id
-    args.render = None
-    return cmd_run(args, settings, paths)
 
 
 # ---------------------------------------------------------------- parser
@@ -237,8 +230,10 @@ def _add_voices(sp: argparse.ArgumentParser) -> None:
 
 def _add_settings(sp: argparse.ArgumentParser) -> None:
     ssub = sp.add_subparsers(dest="settings_cmd", metavar="show|set")
-    ssub.add_parser("show")
-    ss = ssub.add_parser("set", help="set one: voiceguide settings set rate 140")
+    setter = ssub.add_parser("set", help="set one: voiceguide settings set rate 140")
+    for ss in (sp, ssub.add_parser("show"), setter):
+        ss.add_argument("--silent", action="store_true", default=None,
+                        help="print only; do not say them aloud")
     ss.add_argument("key")
     ss.add_argument("value")
     sp.set_defaults(func=cmd_settings, settings_cmd="show")
@@ -264,7 +259,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "list": ("show the programs", _add_list),
     "run": ("run a guided program", _add_run),
     "check": ("validate program files", _add_check),
-    "notes": ("your notes: list, show, retranscribe", add_notes),
+    "notes": ("your notes: list, search, read, tag, export, import, stats", add_notes),
     "voices": ("the voices on this machine", _add_voices),
     "devices": ("audio devices", lambda sp: sp.set_defaults(func=cmd_devices)),
     "doctor": ("check what works and what is missing",
@@ -272,6 +267,13 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "settings": ("show or change lasting settings", _add_settings),
     "models": ("speech models: list, install", _add_models),
     "transcribe": ("print the words in a WAV recording", _add_transcribe),
+    "support": ("your own support contacts: hear them, add, remove", add_support),
+    "progress": ("your check-in ratings over time: spoken, and as a chart",
+                 add_progress),
+    "encrypt": ("lock your notes with a passphrase", add_encrypt),
+    "decrypt": ("unlock your notes for good: plain files again", add_decrypt),
+    "passphrase": ("change, remember or forget the notes' passphrase",
+                   add_passphrase),
 }
 
 
@@ -321,12 +323,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     paths = None
     try:
-        func: Any = getattr(args, "func", cmd_menu)
+        func: Any = getattr(args, "func", None)
+        if func is None:  # no command: the main menu
+            from voiceguide.cli.menu import cmd_menu
+
+            func = cmd_menu
         if getattr(args, "light", False):
             return int(func(args, None, None))
         from voiceguide.config import resolve
 
         settings, paths = resolve(os.environ, flags)
+        from voiceguide.cli.passphrase import install
+
+        install()  # encrypted notes: the passphrase is asked once in this run
         if os.environ.get("VOICEGUIDE_LOG"):
             import logging
 

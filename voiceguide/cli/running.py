@@ -16,6 +16,10 @@ def run_program(program: Program, settings: Settings, paths: Paths,
                  render: str | None = None, keep_note: bool = True) -> int:
     from voiceguide.assemble import build, mark_welcomed
 
+    if keep_note and not render:  # before the session takes the keyboard
+        from voiceguide.cli.passphrase import unlock_for_session
+
+        unlock_for_session(settings, paths)
     parts = build(program, settings, paths, out, render, keep_note)
     session = parts.session
     terminate_cleanly()
