@@ -34,8 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
+from typing import TYPE_CHECKING
 
 from voiceguide.notes import DIR_MODE, FILE_MODE, Note, NoteBook, parse
+
+if TYPE_CHECKING:
+    from voiceguide.sealed import Vault
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ BUSY_TIMEOUT_MS = 15_000
 BATCH = 500  # files read, then written, per transaction
 _STAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T\d{2}-\d{2}-\d{2}")
 _TWIN = re.compile(r"-(\d{1,4})$")
+SEALED = ".md.enc"  # an encrypted note (see sealed.py)
 
 _SCHEMA_SQL = f"""
 CREATE TABLE notes(
@@ -104,21 +109,28 @@ def index_path(book: NoteBook) -> Path:
     return book.root / FOLDER / FILE
 
 
-def open_database(path: Path | None) -> sqlite3.Connection:
+def open_database(path: Path | None, vault: Vault | None = None
+                  ) -> sqlite3.Connection:
     """Open the index, creating its folder (0700) and file (0600) when missing;
     ``None`` gives an empty in-memory index. The one place the index database
-    is opened (an encrypted index would be loaded into memory here).
+    is opened. With a vault (encrypted notes) the index is sealed on disk and
+    held in memory while it is used; ``save`` seals it again.
 
     Raises OSError when the folder or file cannot be made, sqlite3.Error when
-    the database cannot be used; the caller decides what to do.
+    the database cannot be used, DamagedFile when a sealed index fails to
+    open; the caller decides what to do.
     """
-    if path is None:
+    if path is not None and vault is not None:
+        from voiceguide.sealed import load_database
+
+        _make_folder(path.parent)
+        conn = load_database(path, vault)
+        conn.isolation_level = None
+        path = None  # from here on, as an in-memory index
+    elif path is None:
         conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
-        folder = path.parent
-        if not folder.is_dir():
-            folder.mkdir(mode=DIR_MODE)
-            os.chmod(folder, DIR_MODE)
+        _make_folder(path.parent)
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -145,10 +157,23 @@ def open_database(path: Path | None) -> sqlite3.Connection:
     return conn
 
 
+def _make_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        folder.mkdir(mode=DIR_MODE)
+        os.chmod(folder, DIR_MODE)
+
+
+def save(conn: sqlite3.Connection, path: Path, vault: Vault) -> None:
+    """Seal an in-memory index back to disk (encrypted notes only)."""
+    from voiceguide.sealed import save_database
+
+    save_database(conn, path, vault)
+
+
 def discard(path: Path) -> None:
     """Delete an index that cannot be used (it is only a cache)."""
     for p in (path, path.with_name(path.name + "-wal"),
-              path.with_name(path.name + "-shm")):
+              path.with_name(path.name + "-shm"), path.with_name(path.name + ".enc")):
         try:
             p.unlink(missing_ok=True)
         except OSError as e:
@@ -178,10 +203,12 @@ def walk(root: Path) -> dict[str, tuple[int, int]]:
             if name[0] == ".":
                 continue
             try:
-                if name.endswith(".md"):
+                sealed = name.endswith(SEALED)
+                if sealed or name.endswith(".md"):
                     st = e.stat()
-                    if S_ISREG(st.st_mode):
-                        found[rel + name] = (st.st_mtime_ns, st.st_size)
+                    if S_ISREG(st.st_mode):  # x.md.enc is listed as x.md
+                        found[rel + (name[:-4] if sealed else name)] = (
+                            st.st_mtime_ns, st.st_size)
                         continue
                     if not S_ISDIR(st.st_mode) or e.is_symlink():
                         continue
@@ -218,10 +245,14 @@ class Parsed:
 
 
 def read_one(book: NoteBook, path: Path) -> Parsed:
+    from voiceguide.sealed import VaultError
+
     try:
         text = book.read_text(path)
     except (OSError, UnicodeDecodeError) as e:
         return Parsed(None, f"cannot be read ({e})")
+    except VaultError as e:  # one damaged encrypted note: reported, not fatal
+        return Parsed(None, e.message)
     try:
         return Parsed(parse(text, path))
     except ValueError as e:

@@ -114,18 +114,30 @@ class Library:
             self.conn = None
 
     def _open(self, rebuild: bool = False) -> None:
+        from voiceguide.sealed import DamagedFile
+
         self.close()
         path = index.index_path(self.book)
         if rebuild:
             index.discard(path)
+        # Asked once, first: a wrong passphrase stops the command with its own
+        # message, instead of marking every note unreadable.
+        vault = self.book.vault() if self.book.root.is_dir() else None
         if self.book.root.is_dir():
             for _attempt in (1, 2):
                 conn = None
                 try:
-                    conn = index.open_database(path)
-                    self.read = index.sync(conn, self.book)[0]
-                    self.conn = conn
+                    conn = index.open_database(path, vault)
+                    read, gone = index.sync(conn, self.book)
+                    if vault is not None and (read or gone):
+                        index.save(conn, path, vault)
+                    self.read, self.conn = read, conn
                     return
+                except DamagedFile as e:  # a sealed index that fails to open
+                    log.warning("index %s unusable (%s); building it again", path,
+                                e.message)
+                    index.discard(path)
+                    continue
                 except OSError as e:
                     log.warning("index %s cannot be made (%s); using memory", path, e)
                     break

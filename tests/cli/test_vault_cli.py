@@ -257,3 +257,40 @@ def test_encrypt_and_decrypt_leave_list_light(tmp_path: Path) -> None:
     modules = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "voiceguide.cli.vault" in modules
     assert [m for m in modules if m.split(".")[0] in ("cryptography", "keyring")] == []
+
+
+def test_search_and_list_work_on_encrypted_notes_with_a_sealed_index(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        home: Path) -> None:
+    session(capsys, monkeypatch, f"{FIRST}\n")
+    code, out, _ = run(capsys, monkeypatch, "notes", "search", "promise")
+    assert code == 0 and "Trusting yourself again" in out  # a plain index first
+    run(capsys, monkeypatch, "encrypt", stdin=f"{PW}\n{PW}\n")
+    vault.set_unlocker(None)
+    session(capsys, monkeypatch, f"{PW}\n{SECOND}\n")
+    vault.set_unlocker(None)
+
+    code, out, err = run(capsys, monkeypatch, "notes", "search", "sister",
+                         stdin=f"{PW}\n")
+    assert code == 0, err
+    assert "listened without judging" in out and "1." in out
+    vault.set_unlocker(None)
+    code, out, err = run(capsys, monkeypatch, "notes", "list", stdin=f"{PW}\n")
+    assert code == 0, err
+    assert out.count("Trusting yourself again") == 2 and "unreadable" not in out
+    index = home / "notes" / ".voiceguide"
+    assert not (index / "index.sqlite3").exists()  # the plain one was removed
+    assert (index / "index.sqlite3.enc").is_file()
+    for text in (FIRST, SECOND, "sister", "promise"):
+        assert containing(home, text.encode()) == [], text
+
+    vault.set_unlocker(None)
+    (index / "index.sqlite3.enc").write_bytes(b"damaged")  # a cache: rebuilt
+    code, out, err = run(capsys, monkeypatch, "notes", "search", "sister",
+                         stdin=f"{PW}\n")
+    assert code == 0 and "listened without judging" in out, err
+
+    vault.set_unlocker(None)
+    code, out, err = run(capsys, monkeypatch, "notes", "search", "sister",
+                         stdin="not the passphrase\n")
+    assert code == 2 and "that passphrase does not open your notes" in err
