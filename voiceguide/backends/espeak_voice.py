@@ -9,13 +9,12 @@ rate every time. pyttsx3 stays the engine on Windows and macOS.
 
 from __future__ import annotations
 
-import os
+import io
 import shutil
 import subprocess
-import tempfile
-from pathlib import Path
+import wave
 
-from voiceguide.audio import AudioClip, read_wav
+from voiceguide.audio import AudioClip
 from voiceguide.backends.base import VoiceInfo, match_voice
 from voiceguide.backends.pyttsx3_voice import SYNTH_TIMEOUT_S
 from voiceguide.errors import APT_AUDIO, BackendUnavailable, VoiceGuideError
@@ -61,7 +60,6 @@ class EspeakVoice:
         self.exe = exe
         self.rate_wpm = rate_wpm
         self.name = DEFAULT_VOICE
-        self._tmp = Path(tempfile.mkdtemp(prefix="voiceguide-tts-"))
         if voice:
             self.set_voice(voice)
 
@@ -72,28 +70,36 @@ class EspeakVoice:
         return list_voices()
 
     def synthesize(self, text: str) -> AudioClip:
-        fd, name = tempfile.mkstemp(suffix=".wav", dir=self._tmp)
-        os.close(fd)
+        # The audio comes back through a pipe, never a file: what is said (a
+        # note read aloud, perhaps an encrypted one) does not touch the disk.
         try:
             p = subprocess.run(
-                [self.exe, "-v", self.name, "-s", str(self.rate_wpm), "-w", name],
+                [self.exe, "-v", self.name, "-s", str(self.rate_wpm), "--stdout"],
                 input=text.encode("utf-8"),
                 capture_output=True,
                 timeout=SYNTH_TIMEOUT_S,
             )
-            if p.returncode != 0 or os.path.getsize(name) == 0:
-                raise VoiceGuideError(
-                    f"espeak-ng failed: {p.stderr.decode(errors='replace').strip()}",
-                    "Run 'voiceguide doctor' to check the speech engine.",
-                )
-            return read_wav(name)
         except subprocess.TimeoutExpired:
             raise VoiceGuideError(
                 f"speech synthesis took over {SYNTH_TIMEOUT_S:.0f} s",
                 "Run 'voiceguide doctor' to check the speech engine.",
             ) from None
-        finally:
-            Path(name).unlink(missing_ok=True)
+        try:
+            if p.returncode != 0:
+                raise wave.Error(p.stderr.decode(errors="replace").strip())
+            # espeak-ng streams: its header's sizes are placeholders, so the
+            # frames are all that follow the header, whatever it says.
+            with wave.open(io.BytesIO(p.stdout), "rb") as w:
+                rate, width = w.getframerate(), w.getsampwidth()
+                pcm = w.readframes(w.getnframes())
+            if width != 2 or not pcm:
+                raise wave.Error("no 16-bit audio came back")
+        except (wave.Error, EOFError) as e:
+            raise VoiceGuideError(
+                f"espeak-ng failed: {e}",
+                "Run 'voiceguide doctor' to check the speech engine.",
+            ) from None
+        return AudioClip(pcm[: len(pcm) // 2 * 2], rate)
 
     def close(self) -> None:
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        pass  # nothing held between utterances
