@@ -35,7 +35,7 @@ from voiceguide.program import Breathe, Cue, Pause, Program, Prompt, Say
 from voiceguide.speech import SpeechCache
 from voiceguide.tagging import split_tags
 from voiceguide.transcribing import AnswerWriter, BackgroundTranscriber, Job
-from voiceguide.wavfile import StreamingWav
+from voiceguide.vaultstream import open_recording
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,7 @@ class Session:
         # A valid (empty) recording exists before the note names it.
         try:
             os.makedirs(folder, mode=0o700, exist_ok=True)
-            StreamingWav(audio).close()
+            open_recording(audio).close()  # sealed when the notes are
         except OSError as e:
             raise VoiceGuideError(
                 f"cannot write the recording {audio} ({e.strerror or e})",
