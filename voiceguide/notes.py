@@ -22,6 +22,7 @@ from voiceguide.sealed import SEALED_SUFFIX, VaultError, plain_name, sealed_twin
 if TYPE_CHECKING:
     from voiceguide.sealed import Vault
 
+LEFTOVER_S = 600.0  # a temp file this old belongs to no write in progress
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 # Real bytes, since a full disk still makes empty files: room for a long note
@@ -297,6 +298,7 @@ class NoteBook:
         probe = self.root / f".write-test-{os.getpid()}"
         try:
             self._mkdir(self.root)
+            self.tidy()
             try:
                 probe.write_bytes(bytes(PROBE_BYTES))
             finally:
@@ -310,6 +312,42 @@ class NoteBook:
                 "Choose another folder with --notes-dir DIR (or notes_dir in "
                 "config.toml), or fix that folder's permissions.",
             ) from None
+
+    def tidy(self, now_s: float | None = None) -> list[Path]:
+        """Remove what a killed run left behind: half-written temp files of
+        notes (``.NAME.md.tmp``; the note itself is whole, since a temp file
+        only replaces it once complete) and write probes. Only files older
+        than LEFTOVER_S, so another run's write in progress is never touched;
+        only the notes folder and this month's and last month's folders,
+        where runs write, so it stays cheap with years of notes."""
+        import time
+        from datetime import timedelta
+
+        today = datetime.now()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        folders = [self.root, *(self.root / f"{d:%Y}" / f"{d:%m}"
+                                for d in (today, last_month))]
+        cutoff = (time.time() if now_s is None else now_s) - LEFTOVER_S
+        removed = []
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for e in entries:
+                name = e.name
+                if not (name.startswith(".write-test-") or (
+                        name.startswith(".") and name.endswith((".md.tmp",
+                                                                ".md.enc.tmp")))):
+                    continue
+                try:
+                    if e.is_file(follow_symlinks=False) and \
+                            e.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(e.path)
+                        removed.append(Path(e.path))
+                except OSError:
+                    continue  # gone already, or not ours to remove
+        return removed
 
     def new_path(self, program_id: str, started: datetime) -> Path:
         folder = self.root / f"{started:%Y}" / f"{started:%m}"

@@ -457,3 +457,28 @@ def test_unknown_front_matter_survives_a_rewrite(tmp_path: Path) -> None:
     assert note.distress == {}
     again = render(note)
     assert "mood: calm\nlinks:\n  - \"[[other]]\"\ndistress_before: high\n---" in again
+
+
+def test_tidy_removes_old_leftovers_of_killed_writes_only(tmp_path: Path) -> None:
+    import time
+    from datetime import datetime as dt
+
+    book = NoteBook(tmp_path / "notes")
+    month = book.root / f"{dt.now():%Y}" / f"{dt.now():%m}"
+    month.mkdir(parents=True)
+    old_tmp = month / ".2026-11-27T10-00-00_x.md.tmp"
+    old_sealed_tmp = month / ".2026-11-27T10-00-00_x.md.enc.tmp"
+    probe = book.root / ".write-test-999999"
+    fresh_tmp = month / ".2026-11-27T11-00-00_y.md.tmp"  # a write in progress
+    note = month / "2026-11-27T10-00-00_x.md"
+    hidden = month / ".obsidian-settings.md"
+    for f in (old_tmp, old_sealed_tmp, probe, fresh_tmp, note, hidden):
+        f.write_text("x")
+    long_ago = time.time() - notes.LEFTOVER_S - 60
+    for f in (old_tmp, old_sealed_tmp, probe, note, hidden):
+        os.utime(f, (long_ago, long_ago))
+    removed = book.tidy()
+    assert sorted(removed) == sorted([old_tmp, old_sealed_tmp, probe])
+    assert fresh_tmp.exists() and note.exists() and hidden.exists()
+    book.check_writable()  # tidies too, and leaves no probe of its own
+    assert sorted(p.name for p in book.root.iterdir()) == [f"{dt.now():%Y}"]
