@@ -85,7 +85,7 @@ def keyboard(controls: Controls) -> Any:
 def listening(settings: Settings, paths: Paths, lines: Any, keys: bool,
               say: Callable[[str], None]) -> Listening | None:
     """The microphone and transcriber for spoken answers, or None (and why)."""
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder, input_problem
+    from voiceguide.backends.recorder import SoundDeviceRecorder, input_problem
 
     problem = input_problem(settings.input_device)
     if problem:

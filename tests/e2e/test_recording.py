@@ -100,7 +100,7 @@ def assert_wav_format(path: Path) -> None:
 
 @pytest.fixture
 def recorder_class(virtual_audio: dict[str, str]) -> Any:
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder
+    from voiceguide.backends.recorder import SoundDeviceRecorder
 
     return SoundDeviceRecorder
 
@@ -251,7 +251,7 @@ def test_a_microphone_that_refuses_16k_is_resampled(
 def test_no_microphone_is_a_clear_error(
     virtual_audio: dict[str, str], no_audio: None, tmp_path: Path
 ) -> None:
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder, input_problem
+    from voiceguide.backends.recorder import SoundDeviceRecorder, input_problem
 
     problem = input_problem()
     assert isinstance(problem, str) and problem
@@ -263,7 +263,7 @@ def test_no_microphone_is_a_clear_error(
 
 
 def test_input_problem_is_none_with_a_microphone(virtual_audio: dict[str, str]) -> None:
-    from voiceguide.backends.sounddevice_io import input_problem
+    from voiceguide.backends.recorder import input_problem
 
     assert input_problem() is None
     assert input_problem("vg_mic") is None
@@ -275,7 +275,7 @@ def test_input_problem_is_none_with_a_microphone(virtual_audio: dict[str, str]) 
 RECORDER = textwrap.dedent(
     """
     import dataclasses, json, sys, threading
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder
+    from voiceguide.backends.recorder import SoundDeviceRecorder
 
     rec = SoundDeviceRecorder(max_s=float(sys.argv[2])).record(
         sys.argv[1], threading.Event(), lambda: print("started", flush=True)
@@ -389,7 +389,7 @@ def test_the_sound_server_dying_is_device_lost(
 
 @pytest.mark.parametrize("src", [48000, 44100, 22050, 8000])
 def test_streaming_resampler_has_no_seams(src: int) -> None:
-    from voiceguide.backends.sounddevice_io import _Resampler
+    from voiceguide.backends.recorder import _Resampler
 
     t = np.arange(round(2.0 * src)) / src
     x = np.round(10000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
@@ -410,7 +410,7 @@ def test_streaming_resampler_has_no_seams(src: int) -> None:
 
 
 def test_resampler_removes_what_would_alias() -> None:
-    from voiceguide.backends.sounddevice_io import _Resampler
+    from voiceguide.backends.recorder import _Resampler
 
     src = 48000
     t = np.arange(src) / src

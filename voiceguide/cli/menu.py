@@ -101,7 +101,7 @@ def _hearing(settings: Settings, paths: Paths, controls: Any) -> Any:
     if settings.answers != "voice" and not settings.voice_commands:
         return None
     from voiceguide import assemble, checkin
-    from voiceguide.backends.sounddevice_io import SoundDeviceRecorder, input_problem
+    from voiceguide.backends.recorder import SoundDeviceRecorder, input_problem
     from voiceguide.menu import hear_with
 
     recognize = assemble.reply_recognizer(paths)
