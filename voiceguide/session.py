@@ -9,33 +9,27 @@ Timeline. It never prints; every line the person should see goes through
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from voiceguide import asking, checkin, cues, support
+from voiceguide import answering, asking, checkin, commanding, cues, support
 from voiceguide.audio import AudioClip
 from voiceguide.backends.base import Player, Recorder, Transcriber
 from voiceguide.controls import (
-    ENDS_ANSWER,
-    FLOW,
-    KEYS_HELP,
-    NEED_HELP,
     Controls,
     Flow,
 )
-from voiceguide.errors import BackendUnavailable, VoiceGuideError
+from voiceguide.errors import VoiceGuideError
 from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import Answer, Note, NoteBook, now, render
 from voiceguide.pacing import Timeline
 from voiceguide.program import Breathe, Cue, Pause, Program, Prompt, Say
 from voiceguide.speech import SpeechCache
 from voiceguide.tagging import split_tags
-from voiceguide.transcribing import AnswerWriter, BackgroundTranscriber, Job
-from voiceguide.vaultstream import open_recording
+from voiceguide.transcribing import AnswerWriter, BackgroundTranscriber
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +40,7 @@ PHASE_WORDS = {
     "rest": "Rest",
 }
 TYPED_HOW = "Type your answer and press Enter. An empty line skips the question."
-SPOKEN_HOW = ("After the tone, say your answer. Take your time; pauses are fine. "
-              "A longer quiet, or the Enter key, ends it.")
 DRAIN_S = 300.0  # the longest the end of a session waits for transcripts
-# After an answer while the disk refuses the note: never "Saved." then.
-NOT_SAVED = "Kept, but not saved yet."
 
 
 @dataclass
@@ -185,100 +175,20 @@ class Session:
         if text:
             self.keeper.add(Answer(step.text, now(), text, mode=self.answers.mode))
         if self.keeper.save_failed:
-            self.speak(NOT_SAVED)
+            self.speak(answering.NOT_SAVED)
             return True
         self.timeline.hold(self._cue("saved"))
         self.show("Saved.")
         return True
 
     def _spoken(self, step: Prompt) -> bool:
-        """Record an answer to disk, then hand it to the background transcriber.
+        return answering.spoken(self, step)
 
-        False when the microphone could not be opened (the caller types instead).
-        """
-        assert self.listening is not None and self.keeper is not None
-        note = self.keeper.note
-        if note.path is None:
-            raise VoiceGuideError("spoken answers need a notes folder",
-                                  "Use --answers typed, or give --notes-dir DIR.")
-        if not self._told_spoken:
-            self._told_spoken = True
-            self.speak(SPOKEN_HOW)
-        folder = note.path.parent / note.path.stem
-        self._recordings += 1
-        audio = folder / f"{self._recordings:02d}.wav"
-        relative = f"{note.path.stem}/{audio.name}"
-        # The note points at the recording before a word is said: a kill
-        # mid-answer leaves both, and 'notes retranscribe' finishes the job.
-        # A valid (empty) recording exists before the note names it.
-        try:
-            os.makedirs(folder, mode=0o700, exist_ok=True)
-            open_recording(audio).close()  # sealed when the notes are
-        except OSError as e:
-            raise VoiceGuideError(
-                f"cannot write the recording {audio} ({e.strerror or e})",
-                "Free some disk space, or check the notes folder's permissions.",
-            ) from None
-        index = self.keeper.add(Answer(step.text, now(), "", mode="spoken",
-                                       audio=relative, pending=True))
-        self.timeline.hold(self._cue("your-turn"))
-        self.show("Listening...")
-        stop, done = threading.Event(), threading.Event()
-        self.listening.enter(stop, done)
+    def _command(self, name: str) -> None:
+        commanding.act(self, name)
 
-        def end_answer(name: str) -> None:
-            if name in ENDS_ANSWER:
-                stop.set()
-
-        if self.controls:
-            self.controls.add_hook(end_answer)
-        assert self.writer is not None
-        self.writer.recording(index, stop)
-        parts = [0.0]  # where each piece of the answer starts
-
-        def piece(cut: float) -> None:
-            """Write out what was said up to a pause, while the person goes on."""
-            if self.transcriber:
-                self.transcriber.submit(Job(index, audio, step.text, len(parts) - 1,
-                                            parts[-1], cut, last=False))
-            parts.append(cut)
-
-        self.answering = True
-        try:
-            rec = self.listening.recorder.record(audio, stop, on_pause=piece)
-        except BackendUnavailable as e:
-            self.keeper.remove(index)
-            audio.unlink(missing_ok=True)
-            self._lost_microphone(e.message)
-            return False
-        finally:
-            self.answering = False
-            done.set()
-            self.writer.recording(-1, None)
-            if self.controls:
-                self.controls.remove_hook(end_answer)
-        self.timeline.resync()
-        if rec.reason == "no-speech":
-            self.keeper.remove(index)
-            audio.unlink(missing_ok=True)
-            self.speak("I didn't hear anything, so let's go on.")
-            return True
-        self.keeper.update(index, answered=now())
-        if self.keeper.save_failed:  # the recording is on disk; the note is not
-            self.speak(NOT_SAVED)
-        elif rec.reason == "max":
-            self.timeline.hold(self._cue("saved"))
-            self.speak("That is as long as one answer can be. What you said is saved.")
-        else:
-            self.timeline.hold(self._cue("saved"))
-            self.show("Saved.")
-        if self.transcriber:
-            self.transcriber.submit(Job(index, audio, step.text, len(parts) - 1,
-                                        parts[-1], None, last=True))
-        if rec.reason == "device-lost":
-            self._lost_microphone("the microphone stopped sending sound")
-        self._poll()  # a command that ended the answer acts now it is saved
-        return True
+    def _pause(self, message: str = commanding.PAUSED) -> None:
+        commanding.pause(self, message)
 
     def _lost_microphone(self, why: str) -> None:
         self.speak(f"The microphone is not working: {why}. Everything said so far "
@@ -343,85 +253,6 @@ class Session:
                 self._command(name)
         finally:
             self._handling = False
-
-    def _command(self, name: str) -> None:
-        assert self.controls is not None
-        if name in FLOW:
-            if self.player:
-                self.player.stop()
-            if name == "pause":
-                self._pause()
-            raise Flow(name)
-        if name in ("louder", "quieter") and self.player is not None:
-            step = 0.15 if name == "louder" else -0.15
-            volume = getattr(self.player, "volume", 0.9)
-            self.player.volume = min(1.0, max(0.05, volume + step))  # type: ignore[attr-defined]
-            self._cue("saved")
-            self.show(f"Volume {round(self.player.volume * 100)} percent.")  # type: ignore[attr-defined]
-        elif name in ("faster", "slower"):
-            factor = 1.2 if name == "slower" else 1 / 1.2
-            self.timeline.pace = min(3.0, max(0.3, self.timeline.pace * factor))
-            if self.speech:
-                self.speech.change_rate(-20 if name == "slower" else 20)
-            self.show(f"{name.capitalize()}: pauses times "
-                      f"{self.timeline.pace:.2g}.")
-        elif name == "help":
-            if self.player:
-                self.player.stop()
-            self.speak(KEYS_HELP)
-            raise Flow("repeat")
-        elif name == "need-help":
-            if self.player:
-                self.player.stop()
-            self._need_help()
-            self._pause(support.GO_ON)
-            raise Flow("repeat")
-        elif name == "keep":
-            self._keep_settings()
-        elif name == "repeat-slower":
-            self._command("slower")
-            if self.player:
-                self.player.stop()
-            raise Flow("repeat")
-
-    def _keep_settings(self) -> None:
-        """Make this session's speed, loudness and pauses the lasting ones."""
-        if self.keep_settings is None:
-            self.show("Settings cannot be kept from here.")
-            return
-        rate = self.speech.rate_change if self.speech else 0
-        volume = getattr(self.player, "volume", None)
-        try:
-            said = self.keep_settings(rate, volume, self.timeline.pace)
-        except VoiceGuideError as e:
-            self.show(f"The settings could not be kept: {e.message}. Fix: {e.hint}")
-            return
-        self._cue("saved")
-        self.show(said)
-
-    def _need_help(self) -> None:
-        """The emergency reminder, then the person's own contacts."""
-        self.speak(NEED_HELP)
-        for line in support.lines(self.contacts):
-            self.speak(line)
-
-    def _pause(self, message: str = "Paused. Press space when you want to go on."
-               ) -> None:
-        """Wait, silent, until the person goes on; nothing restarts by itself."""
-        assert self.controls is not None
-        self.speak(message)
-        while True:
-            name = self.controls.wait(0.25)
-            if name in ("pause", "resume"):
-                break
-            if name in ("stop", "exit"):
-                raise Flow(name)
-            if name == "help":
-                self.speak(KEYS_HELP)
-            if name == "need-help":
-                self._need_help()
-        self.timeline.interrupt.clear()
-        self.timeline.resync()
 
     # ------------------------------------------------------------ notes
 

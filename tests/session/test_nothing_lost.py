@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.answering import NOT_SAVED
 from voiceguide.errors import BackendUnavailable
 from voiceguide.notes import NoteBook, parse
 from voiceguide.pacing import Timeline, VirtualClock
 from voiceguide.program import Program, Prompt, Say
-from voiceguide.session import NOT_SAVED, Listening, Session
+from voiceguide.session import Listening, Session
 
 pytestmark = pytest.mark.timeout(60)
 
