@@ -323,3 +323,35 @@ def test_a_session_goes_on_when_support_contacts_cannot_be_read(
     said = [ln for ln in out.splitlines() if "support contacts could not be read"
             in ln]
     assert len(said) == 1 and "voiceguide support" in said[0]
+
+
+def test_progress_of_encrypted_notes_saves_no_chart_unless_asked(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        home: Path, tmp_path: Path) -> None:
+    from voiceguide import vault
+    from voiceguide.cli.care import ENCRYPTED_NO_CHART
+
+    monkeypatch.setattr(vault, "KDF_MEMORY_KIB", 8)
+    monkeypatch.setattr(vault, "KDF_ITERATIONS", 1)
+    write_notes(home)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n" * 2))
+    assert cli.main(["encrypt"]) == 0
+    capsys.readouterr()
+    vault.set_unlocker(None)
+    try:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+        code, out, err = run_cli(capsys, "progress", "--silent")
+        assert code == 0, err
+        assert out.splitlines()[:4] == EXPECTED
+        assert ENCRYPTED_NO_CHART in out
+        assert not (home / "progress.png").exists()
+        assert not (home / "progress.txt").exists()
+        vault.set_unlocker(None)
+        monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+        chosen = tmp_path / "mine.png"
+        code, out, err = run_cli(capsys, "progress", "--silent", "--chart",
+                                 str(chosen))
+        assert code == 0, err
+        check_png(chosen)
+    finally:
+        vault.set_unlocker(None)

@@ -100,6 +100,11 @@ def _chart_path(args: argparse.Namespace, paths: Paths) -> Path:
     return png
 
 
+ENCRYPTED_NO_CHART = ("Your notes are encrypted, so no chart is saved, since it "
+                      "would show your ratings unencrypted. To save one anyway, "
+                      "give --chart and a file name.")
+
+
 def cmd_progress(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
     from voiceguide import chart, progress
     from voiceguide.catalog import catalog
@@ -120,6 +125,13 @@ def cmd_progress(args: argparse.Namespace, settings: Settings, paths: Paths) -> 
     unreadable = sum(1 for i in infos if i.note is None)
     if not found.rated:
         code = _say_all("Your progress", lines, settings, paths)
+        _unreadable(unreadable)
+        return code
+    if book.vault() is not None and not args.chart:
+        # Encrypted notes: a chart or text file saved in the clear would show
+        # the ratings; nothing is written unless the person asks for it.
+        code = _say_all("Your progress", [*lines, ENCRYPTED_NO_CHART], settings,
+                        paths)
         _unreadable(unreadable)
         return code
     title = progress.chart_title(days)
