@@ -12,6 +12,11 @@ a temp folder, then reports medians of --repeat runs:
                      sealed loads it into memory (vault.load_database)
   encrypt / decrypt  `voiceguide encrypt` / `decrypt` of the whole folder, as a
                      process (start-up and the key derivation included)
+  notes search / notes list --since, plain/sealed
+                     the commands themselves, in-process (cli.main), the key
+                     held as within one run: each checks the folder for
+                     changes, then answers from its index (the sealed index
+                     is loaded into memory first)
 
 Plain and sealed are two copies of one journal, timed in turn.
 
@@ -107,6 +112,19 @@ def cli(home: Path, command: str) -> float:
     return took
 
 
+def in_process(home: Path, argv: list[str]) -> None:
+    """``voiceguide ARGV`` through cli.main, its output thrown away."""
+    import contextlib
+
+    from voiceguide import cli as vg_cli
+
+    os.environ["VOICEGUIDE_HOME"] = str(home)
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        code = vg_cli.main(argv)
+    if code != 0:
+        raise SystemExit(f"voiceguide {' '.join(argv)} failed ({code})")
+
+
 def alternate(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
     """Medians, the candidates timed in turn, so a busy moment of a shared
     machine does not fall on one of them only."""
@@ -171,6 +189,20 @@ def main() -> None:
                             "search_plain": search_plain,
                             "search_sealed": search_sealed}, args.repeat))
         r["index_mb"] = plain_index.stat().st_size / 1e6
+        # The commands a person runs, in-process (the key held after the
+        # unlock above, as within one run): each syncs its index with the
+        # folder first, then answers from it; the index is built once before.
+        for p in (plain_index, sealed_index):
+            p.unlink()
+        commands = {}
+        for kind, home_ in (("plain", tmp / "plain"), ("sealed", home)):
+            for name, argv in (("search", ["notes", "search", "sister"]),
+                               ("since", ["notes", "list", "--since", "30 days"])):
+                commands[f"cmd_{name}_{kind}"] = (
+                    lambda h=home_, a=argv: in_process(h, a))
+        for fn in commands.values():
+            fn()  # builds the index (plain), or the sealed one in memory
+        r.update(alternate(commands, args.repeat))
     finally:
         vault.set_unlocker(None)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -189,6 +221,11 @@ def main() -> None:
           f"{r['search_sealed'] * 1000:8.1f} ms   "
           f"x{r['search_sealed'] / r['search_plain']:.1f}  (index "
           f"{r['index_mb']:.1f} MB held in memory; target <= x2)")
+    for name, what in (("search", "notes search (a word)"),
+                       ("since", "notes list --since '30 days'")):
+        plain, sealed = r[f"cmd_{name}_plain"], r[f"cmd_{name}_sealed"]
+        print(f"  {what:<30} plain {plain * 1000:7.0f} ms   sealed "
+              f"{sealed * 1000:7.0f} ms   x{sealed / plain:.2f}  (target <= x2)")
     print(f"  encrypt all {r['encrypt']:.1f} s   decrypt all {r['decrypt']:.1f} s")
 
 
