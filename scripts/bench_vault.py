@@ -193,7 +193,8 @@ def main() -> None:
         # unlock above, as within one run): each syncs its index with the
         # folder first, then answers from it; the index is built once before.
         for p in (plain_index, sealed_index):
-            p.unlink()
+            p.unlink(missing_ok=True)
+            p.with_name(p.name + ".enc").unlink(missing_ok=True)
         commands = {}
         for kind, home_ in (("plain", tmp / "plain"), ("sealed", home)):
             for name, argv in (("search", ["notes", "search", "sister"]),
