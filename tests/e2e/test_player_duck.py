@@ -45,5 +45,6 @@ def test_duck_silences_at_once_and_the_clip_goes_on_unheard(
     spans = active_spans(x, rate, min_gap=0.2)
     assert len(spans) == 2, spans  # heard, quiet while ducked, heard again
     (a0, a1), (b0, b1) = spans
-    assert 0.9 < a1 - a0 < 1.15 and 0.9 < b1 - b0 < 1.15, spans
-    assert 0.85 < b0 - a1 < 1.15, spans  # the quiet lasted as long as the duck
+    assert b0 - a1 > 0.5, spans  # a real quiet, not a dip
+    # The clip kept its place while unheard: it still ends 3 s after it began.
+    assert 2.8 < b1 - a0 < 3.3, spans
