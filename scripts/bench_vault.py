@@ -13,10 +13,10 @@ a temp folder, then reports medians of --repeat runs:
   encrypt / decrypt  `voiceguide encrypt` / `decrypt` of the whole folder, as a
                      process (start-up and the key derivation included)
   notes search / notes list --since, plain/sealed
-                     the commands themselves, in-process (cli.main), the key
-                     held as within one run: each checks the folder for
-                     changes, then answers from its index (the sealed index
-                     is loaded into memory first)
+                     the commands themselves, in-process (cli.main): the
+                     sealed ones unlock first (as every run does), each checks
+                     the folder for changes, then answers from its index (the
+                     sealed index is loaded into memory first)
 
 Plain and sealed are two copies of one journal, timed in turn.
 
@@ -27,6 +27,7 @@ Target: listing and search encrypted at most 2x the plain time.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
@@ -119,8 +120,14 @@ def in_process(home: Path, argv: list[str]) -> None:
     from voiceguide import cli as vg_cli
 
     os.environ["VOICEGUIDE_HOME"] = str(home)
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        code = vg_cli.main(argv)
+    stdin = sys.stdin
+    sys.stdin = io.StringIO(f"{PASSPHRASE}\n")  # asked by the sealed runs only
+    try:
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), \
+                contextlib.redirect_stderr(null):
+            code = vg_cli.main(argv)
+    finally:
+        sys.stdin = stdin
     if code != 0:
         raise SystemExit(f"voiceguide {' '.join(argv)} failed ({code})")
 
@@ -189,9 +196,10 @@ def main() -> None:
                             "search_plain": search_plain,
                             "search_sealed": search_sealed}, args.repeat))
         r["index_mb"] = plain_index.stat().st_size / 1e6
-        # The commands a person runs, in-process (the key held after the
-        # unlock above, as within one run): each syncs its index with the
-        # folder first, then answers from it; the index is built once before.
+        # The commands a person runs, in-process: the sealed ones are given
+        # the passphrase and unlock (Argon2id) each time, as every run does;
+        # each syncs its index with the folder first, then answers from it.
+        # The index is built once before.
         for p in (plain_index, sealed_index):
             p.unlink(missing_ok=True)
             p.with_name(p.name + ".enc").unlink(missing_ok=True)
