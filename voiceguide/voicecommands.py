@@ -4,15 +4,27 @@ Whisper hears the utterance; :func:`match` accepts its text only when the whole
 of it is one phrase of a small closed vocabulary. That strictness is the
 rejection path: "stop" is a command, "I want to stop feeling this way" is not.
 
-Decoding is bounded for commands, and it uses the model that
-:class:`~voiceguide.backends.whisper_stt.WhisperTranscriber` loaded (one copy per
-process): a small beam at temperature 0 with no fallback, no timestamps, no
-prompt, a few tokens, and a wall-clock timeout. The n best hypotheses are read,
-not only the best: "Stop!" second to "STOP!" still counts. The encoder sees the
-utterance padded to ``window_s`` seconds instead of Whisper's 30: the encoder
-is most of the cost, and the 10 s window was the more accurate one
-(``scripts/bench_commands.py``). Before any decoding, an energy gate drops what
-cannot be a command: silence, a click, or more than 2 s of sound.
+Two passes over one encoding of the utterance (the model that
+:class:`~voiceguide.backends.whisper_stt.WhisperTranscriber` loaded, one copy per
+process):
+
+1. Free decoding: a small beam at temperature 0 with no fallback, no
+   timestamps, no prompt and a few tokens. Its n best hypotheses are read: a
+   command among them, close to the best, is taken ("Stop!" second to
+   "STOP!"). Its best is also the text heard, for callers that parse numbers.
+2. When none is a command, the closed vocabulary: a beam search allowed only
+   the tokens of command phrases proposes the likeliest spellings of commands,
+   and each is scored in full (teacher forcing, end of text included) against
+   the free text scored the same way. A command within ``min_llr`` of the free
+   text is taken: espeak's "exit" freely heard as "Egg lit." is still far
+   likelier to be "exit" than any other command, and "Go back to sleep." is
+   far likelier to be itself than "go back".
+
+The encoder sees the utterance padded to ``window_s`` seconds instead of
+Whisper's 30: it is most of the cost, and the 10 s window was the more
+accurate one (``scripts/bench_commands.py``). Before any decoding, an energy
+gate drops what cannot be a command: silence, a click, or more than 2 s of
+sound. The whole decision has a wall-clock timeout.
 """
 
 from __future__ import annotations
@@ -67,6 +79,9 @@ COMMANDS = tuple(dict.fromkeys(PHRASES.values()))
 _SPELLINGS = {
     "i am done": "i'm done",
     "say it again": "say again",
+    "quiet": "quieter",  # Whisper's usual spelling of a soft "quieter"
+    "keep the settings": "keep settings",
+    "keep my settings": "keep settings",
 }
 _BEFORE = ("please", "okay")  # "okay stop", "please repeat"
 _AFTER = ("please",)  # "repeat please"
@@ -80,6 +95,13 @@ PROMPT: str | None = None  # the vocabulary as a prompt made sentences fire
 VOCABULARY_PROMPT = "Stop. Pause. Go on. Repeat. Skip. Back. Help."
 NO_SPEECH_MAX = 0.6  # Whisper's rule: no speech above this, when also unsure
 UNSURE_LOGPROB = -1.0
+# The closed vocabulary (pass 2), run only when pass 1 found no command.
+CLOSED = True
+MIN_LLR = -3.0  # a command may be this much less likely (natural log) than
+#                 the free text; non-command speech measured -3.7 and below
+MAX_FORMS = 2  # spellings of commands from the constrained search, scored in full
+_CASES = (str.lower, str.capitalize, str.upper, str.title)
+_MARKS = ("", ".", "!", ",", "?", "...")
 
 # --- the gate before decoding ------------------------------------------------
 MIN_SPEECH_S = 0.15  # voiced audio less than this is a click or a breath
@@ -91,8 +113,6 @@ PAD_S = 0.2  # kept around the voiced span: soft onsets and endings
 RATE = whisper_stt.RATE
 
 _decoding = threading.Lock()  # held while a command is decoded, even if abandoned
-
-
 
 
 def normalize(text: str) -> str:
@@ -139,25 +159,38 @@ class Hearing:
     """What the recognizer made of one clip, and why."""
 
     command: str | None
-    text: str  # the hypothesis taken, else Whisper's best; "" when not asked
+    text: str  # free decoding's hypothesis taken, else its best; "" when not
+    #            decoded. Never the closed vocabulary's: callers parse it.
     reason: str  # "command", "not a command", "no speech", "too short",
     #              "too long", "timeout"
     seconds: float  # wall time of the decision
 
 
 @dataclass(frozen=True)
+class _Closed:
+    """The closed vocabulary's best command for an utterance (pass 2)."""
+
+    command: str
+    spelling: str  # as Whisper would write it: " Exit."
+    llr: float  # its log-probability minus the free text's (both in full)
+    mean: float  # its mean log-probability per token, the end of text included
+
+
+@dataclass(frozen=True)
 class _Decoded:
     hypotheses: list[tuple[str, float, bool]]  # text, mean log-prob, finished
     no_speech: float
+    closed: _Closed | None = None  # pass 2, when it ran and proposed a command
 
 
 class CommandRecognizer:
     """Recognizes one spoken command per clip, with Whisper and :func:`match`.
 
-    Whisper's n best hypotheses are read in order; the first that is a whole
-    command phrase is taken when it scores within ``margin`` of the best. A
-    hypothesis cut off by ``max_new_tokens`` is never taken: it is longer than
-    any command.
+    Pass 1: Whisper's n best hypotheses are read in order; the first that is a
+    whole command phrase is taken when it scores within ``margin`` of the best.
+    A hypothesis cut off by ``max_new_tokens`` is never taken: it is longer
+    than any command. Pass 2 (``closed``): the closed vocabulary, see the
+    module's docstring; ``min_llr`` is its rejection threshold.
     """
 
     name = "whisper-base-commands"
@@ -173,6 +206,8 @@ class CommandRecognizer:
         prompt: str | None = PROMPT,
         window_s: float = WINDOW_S,
         max_new_tokens: int = MAX_NEW_TOKENS,
+        closed: bool = CLOSED,
+        min_llr: float = MIN_LLR,
         load_timeout_s: float = 120.0,
     ) -> None:
         # Same model folder and threads as the transcriber: same cached model.
@@ -186,8 +221,10 @@ class CommandRecognizer:
         self.prompt = prompt
         self.window_s = window_s
         self.max_new_tokens = max_new_tokens
+        self.closed = closed
+        self.min_llr = min_llr
         self._lock = threading.Lock()
-        self._parts: tuple[Any, ...] | None = None
+        self._parts: _Parts | None = None
 
     def load(self) -> None:
         """Load the shared model now, so that the first command is not slow."""
@@ -226,7 +263,7 @@ class CommandRecognizer:
             try:
                 if time.perf_counter() >= deadline:
                     return None
-                return self._decode(utterance)
+                return self._decode(utterance, deadline)
             finally:
                 _decoding.release()
 
@@ -242,26 +279,39 @@ class CommandRecognizer:
         if decoded is None:
             return Hearing(None, "", "timeout", seconds)
         command, text, reason = self._decide(decoded)
-        log.debug("commands: heard %r -> %s (%s) in %.2f s",
-                  text, command, reason, seconds)
+        log.debug("commands: heard %r -> %s (%s%s) in %.2f s", text, command, reason,
+                  f", closed {decoded.closed}" if decoded.closed else "", seconds)
         return Hearing(command, text, reason, seconds)
 
-    def _decide(self, decoded: _Decoded) -> tuple[str | None, str, str]:
-        """(command, text, reason) from the hypotheses, best first."""
-        best_text, best, _ = decoded.hypotheses[0]
+    def _first_command(self, decoded: _Decoded) -> tuple[str, str, float] | None:
+        """(command, text, mean log-prob) of the first hypothesis of pass 1 that
+        is a command and close enough to the best, or None."""
+        best = decoded.hypotheses[0][1]
         for text, score, finished in decoded.hypotheses:
             if best - score > self.margin:
                 break
             command = match(text) if finished else None
-            if command is None:
-                continue
-            if decoded.no_speech > NO_SPEECH_MAX and score < UNSURE_LOGPROB:
-                return None, text, "no speech"
-            return command, text, "command"
-        return None, best_text, "not a command"
+            if command is not None:
+                return command, text, score
+        return None
 
-    def _decoder_parts(self) -> tuple[Any, ...]:
-        """(model, tokenizer, prompt tokens, suppressed tokens), made once."""
+    def _decide(self, decoded: _Decoded) -> tuple[str | None, str, str]:
+        """(command, text, reason); the text is always pass 1's best."""
+        best_text = decoded.hypotheses[0][0]
+        found = self._first_command(decoded)
+        if found is not None:
+            command, text, score = found
+        elif decoded.closed is not None and decoded.closed.llr >= self.min_llr:
+            command, text, score = (decoded.closed.command, best_text,
+                                    decoded.closed.mean)
+        else:
+            return None, best_text, "not a command"
+        if decoded.no_speech > NO_SPEECH_MAX and score < UNSURE_LOGPROB:
+            return None, text, "no speech"
+        return command, text, "command"
+
+    def _decoder_parts(self) -> _Parts:
+        """The model, tokenizer and token lists, made once."""
         with self._lock:
             if self._parts is None:
                 from faster_whisper.tokenizer import Tokenizer
@@ -279,39 +329,126 @@ class CommandRecognizer:
                     tokens = [tokenizer.sot_prev, *tokenizer.encode(" " + self.prompt)]
                 tokens += [*tokenizer.sot_sequence, tokenizer.no_timestamps]
                 suppress = get_suppressed_tokens(tokenizer, [-1])
-                self._parts = (model, tokenizer, tokens, list(suppress))
+                allowed = {tokenizer.eot}
+                for text in _spellings():
+                    allowed.update(tokenizer.encode(text))
+                size = model.hf_tokenizer.get_vocab_size()
+                self._parts = _Parts(
+                    model, tokenizer, tokens, list(suppress),
+                    [t for t in range(size) if t not in allowed],
+                )
             return self._parts
 
-    def _decode(self, samples: Any) -> _Decoded:
-        """Beam search at temperature 0 with no fallback, on a short window."""
+    def _decode(self, samples: Any, deadline: float = float("inf")) -> _Decoded:
+        """Pass 1 on a short window, then pass 2 when it found no command and
+        there is time left."""
         import numpy as np
         from faster_whisper.audio import pad_or_trim
         from faster_whisper.transcribe import get_ctranslate2_storage
 
-        model, tokenizer, prompt, suppress = self._decoder_parts()
+        parts = self._decoder_parts()
+        model, tokenizer = parts.model, parts.tokenizer
         frames = round(self.window_s * 100)  # 10 ms hop
         features = pad_or_trim(model.feature_extractor(samples), frames)
         encoded = model.model.encode(
             get_ctranslate2_storage(np.ascontiguousarray(features[None])),
-            to_cpu=False,
+            to_cpu=True,  # tiled on the CPU for pass 2
         )
+        options: dict[str, Any] = {
+            "beam_size": self.beam_size,
+            "num_hypotheses": self.beam_size,
+            "max_length": len(parts.prompt) + self.max_new_tokens,
+            "return_scores": True,  # mean log-probability per token
+            "suppress_blank": True,
+        }
         result = model.model.generate(
-            encoded,
-            [prompt],
-            beam_size=self.beam_size,
-            num_hypotheses=self.beam_size,
-            max_length=len(prompt) + self.max_new_tokens,
-            return_scores=True,  # mean log-probability per token
-            suppress_blank=True,
-            suppress_tokens=suppress,
-            return_no_speech_prob=True,
+            encoded, [parts.prompt], suppress_tokens=parts.suppress,
+            return_no_speech_prob=True, **options,
         )[0]
         hypotheses = []
+        free: list[list[int]] = []
         for ids, score in zip(result.sequences_ids, result.scores, strict=True):
             finished = len(ids) < self.max_new_tokens  # else it was cut off
-            text = tokenizer.decode([t for t in ids if t < tokenizer.eot]).strip()
-            hypotheses.append((text, float(score), finished))
-        return _Decoded(hypotheses, float(result.no_speech_prob))
+            text_ids = [t for t in ids if t < tokenizer.eot]
+            free.append(text_ids)
+            hypotheses.append((tokenizer.decode(text_ids).strip(), float(score),
+                               finished))
+        decoded = _Decoded(hypotheses, float(result.no_speech_prob))
+        if (not self.closed or self._first_command(decoded) is not None
+                or time.perf_counter() >= deadline):
+            return decoded
+        # Pass 2: spellings of commands, from a search allowed only their tokens.
+        spelled = model.model.generate(
+            encoded, [parts.prompt], suppress_tokens=parts.blocked, **options
+        )[0]
+        forms: list[tuple[str, list[int]]] = []
+        for ids in spelled.sequences_ids:
+            text_ids = [t for t in ids if t < tokenizer.eot]
+            command = match(tokenizer.decode(text_ids))
+            if command is not None and all(f[1] != text_ids for f in forms):
+                forms.append((command, text_ids))
+        forms = forms[:MAX_FORMS]
+        if not forms or time.perf_counter() >= deadline:
+            return decoded
+        texts = [free[0], *(f[1] for f in forms)]
+        totals = self._score(parts, np.array(encoded), texts)
+        best = max(range(len(forms)), key=lambda i: totals[i + 1])
+        command, ids = forms[best]
+        closed = _Closed(command, tokenizer.decode(ids), totals[best + 1] - totals[0],
+                         totals[best + 1] / (len(ids) + 1))
+        return _Decoded(hypotheses, decoded.no_speech, closed)
+
+    def _score(self, parts: _Parts, encoded: Any, texts: list[list[int]]
+               ) -> list[float]:
+        """The log-probability of each token sequence followed by the end of
+        text, given the encoded audio (teacher forcing, one batch)."""
+        import ctranslate2
+        import numpy as np
+
+        model, tokenizer = parts.model, parts.tokenizer
+        tiled = np.ascontiguousarray(np.repeat(encoded, len(texts), axis=0))
+        longest = max(len(t) for t in texts)
+        # The text is forced as a prefix after the usual start; the search
+        # steps once past its end, where the end of text's probability is
+        # read. (CTranslate2 takes at most half of max_length as steps.)
+        results = model.model.generate(
+            ctranslate2.StorageView.from_array(tiled),
+            [[*parts.prompt, *t] for t in texts],
+            beam_size=1,
+            max_length=max(2 * longest + 2, len(parts.prompt) + longest + 1),
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )
+        totals = []
+        for text, result in zip(texts, results, strict=True):
+            steps = result.logits[0]
+            total = 0.0
+            for k, token in enumerate([*text, tokenizer.eot]):
+                logits = np.asarray(steps[k], dtype=np.float64)
+                top = logits.max()
+                total += logits[token] - top - np.log(np.exp(logits - top).sum())
+            totals.append(float(total))
+        return totals
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What decoding needs, made once per recognizer."""
+
+    model: Any  # faster_whisper.WhisperModel
+    tokenizer: Any  # faster_whisper.tokenizer.Tokenizer
+    prompt: list[int]  # the start of every decoding
+    suppress: list[int]  # Whisper's usual suppressed tokens (pass 1)
+    blocked: list[int]  # every token that no command phrase uses (pass 2)
+
+
+def _spellings() -> list[str]:
+    """How Whisper may write the command phrases, and the polite words around
+    them: " Stop.", " STOP!", " go back", " Please", ..."""
+    words = {*PHRASES, *_SPELLINGS, *_BEFORE, *_AFTER, "ok"}
+    return [f" {case(w)}{mark}" for w in sorted(words) for case in _CASES
+            for mark in _MARKS]
 
 
 def speech_span(samples: Any, rate: int) -> tuple[tuple[int, int] | None, str]:

@@ -144,9 +144,31 @@ def test_most_synthesised_commands_are_recognised(
     missed = [r[:3] for r in results if not r[3]]
     print(f"synthesised commands: {right}/{len(results)} = {share:.0%}; "
           f"missed: {missed}")
-    assert share >= 0.70, f"{right}/{len(results)}; missed: {missed}"
+    assert share >= 0.80, f"{right}/{len(results)}; missed: {missed}"
     stops = [ok for _, phrase, _, ok in results if phrase == "stop"]
     assert all(stops), "'stop' must work in every voice"
+
+
+# Commands that free decoding mishears in these voices ("Egg lit.", "Come on!",
+# "Slow her.", "Why are those...", "Shake it!", "with you.").
+MISHEARD = (("en-us", "exit"), ("en-us+f2", "go on"), ("en", "slower"),
+            ("en-us", "quieter"), ("en-us+f2", "say again"), ("en", "resume"))
+
+
+def test_the_closed_vocabulary_recovers_misheard_commands(
+    recognizer: CommandRecognizer, say: Callable[[str, str], AudioClip]
+) -> None:
+    free_only = CommandRecognizer(recognizer.model_dir, timeout_s=60, closed=False)
+    closed_right = free_right = 0
+    for voice, phrase in MISHEARD:
+        clip = say(phrase, voice)
+        closed, free = recognizer.hear(clip), free_only.hear(clip)
+        closed_right += closed.command == PHRASES[phrase]
+        free_right += free.command == PHRASES[phrase]
+        # The text stays what free decoding heard: callers parse it.
+        assert closed.text == free.text, (voice, phrase, closed, free)
+    assert free_right <= 2, "free decoding hears these now: choose harder ones"
+    assert closed_right >= 5, f"{closed_right} of {len(MISHEARD)}"
 
 
 # --- non-command speech never fires ------------------------------------------------

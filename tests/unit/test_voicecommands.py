@@ -1,11 +1,25 @@
-"""voicecommands.match: a whole utterance is one command phrase, or nothing."""
+"""voicecommands: a whole utterance is one command phrase, or nothing; and the
+recognizer's decision from Whisper's hypotheses and the closed vocabulary."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from voiceguide import controls
-from voiceguide.voicecommands import COMMANDS, PHRASES, match, speech_span
+from voiceguide.voicecommands import (
+    _SPELLINGS,
+    COMMANDS,
+    MIN_LLR,
+    PHRASES,
+    CommandRecognizer,
+    _Closed,
+    _Decoded,
+    _spellings,
+    match,
+    speech_span,
+)
 
 
 @pytest.mark.parametrize(("phrase", "command"), sorted(PHRASES.items()))
@@ -40,6 +54,9 @@ def test_every_phrase_is_its_command(phrase: str, command: str) -> None:
         ("Next.", "skip"),
         ("Continue.", "resume"),
         ("Menu.", "menu"),
+        ("Quiet!", "quieter"),
+        ("Keep the settings.", "keep"),
+        ("Keep my settings", "keep"),
     ],
 )
 def test_whisper_spellings(text: str, command: str) -> None:
@@ -166,3 +183,69 @@ def test_importing_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,
                          text=True, timeout=60, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- the decision -------------------------------------------------------------
+
+
+def _recognizer(tmp_path: Path, **options: float) -> CommandRecognizer:
+    return CommandRecognizer(tmp_path / "no-model", **options)  # loads nothing
+
+
+def test_a_command_close_to_the_best_hypothesis_is_taken(tmp_path: Path) -> None:
+    rec = _recognizer(tmp_path)
+    hyps = [("Stop it.", -0.3, True), ("Stop!", -0.6, True), ("Stop", -0.7, True)]
+    assert rec._decide(_Decoded(hyps, 0.1)) == ("stop", "Stop!", "command")
+    far = [("Stop it.", -0.3, True), ("Stop!", -1.5, True)]  # beyond the margin
+    assert rec._decide(_Decoded(far, 0.1)) == (None, "Stop it.", "not a command")
+
+
+def test_a_cut_off_hypothesis_is_never_a_command(tmp_path: Path) -> None:
+    rec = _recognizer(tmp_path)
+    loop = [("Stop. Stop. Stop. Stop.", -0.2, False), ("Hm.", -0.9, True)]
+    assert rec._decide(_Decoded(loop, 0.1))[0] is None
+
+
+def test_the_closed_vocabulary_decides_when_free_decoding_found_none(
+    tmp_path: Path,
+) -> None:
+    rec = _recognizer(tmp_path)
+    hyps = [("Egg lit.", -1.7, True), ("Agit.", -1.8, True)]
+    likely = _Closed("exit", " exit", llr=MIN_LLR + 0.5, mean=-1.0)
+    # The command is the closed vocabulary's; the text stays the free one.
+    assert rec._decide(_Decoded(hyps, 0.2, likely)) == ("exit", "Egg lit.", "command")
+    unlikely = _Closed("exit", " exit", llr=MIN_LLR - 0.5, mean=-1.0)
+    assert rec._decide(_Decoded(hyps, 0.2, unlikely)) == (
+        None, "Egg lit.", "not a command")
+    strict = _recognizer(tmp_path, min_llr=MIN_LLR + 1.0)
+    assert strict._decide(_Decoded(hyps, 0.2, likely))[0] is None
+
+
+def test_free_decodings_command_wins_over_the_closed_vocabulary(
+    tmp_path: Path,
+) -> None:
+    rec = _recognizer(tmp_path)
+    hyps = [("Pause.", -0.4, True)]
+    other = _Closed("stop", " Stop.", llr=0.0, mean=-0.5)
+    assert rec._decide(_Decoded(hyps, 0.1, other))[0] == "pause"
+
+
+def test_no_speech_overrules_an_unsure_command_on_either_path(tmp_path: Path) -> None:
+    rec = _recognizer(tmp_path)
+    unsure = [("Menu.", -1.6, True)]
+    assert rec._decide(_Decoded(unsure, 0.7)) == (None, "Menu.", "no speech")
+    assert rec._decide(_Decoded(unsure, 0.3))[0] == "menu"  # speech: taken
+    hyps = [("you", -4.0, True)]
+    closed = _Closed("help", " Help.", llr=0.0, mean=-2.0)
+    assert rec._decide(_Decoded(hyps, 0.7, closed)) == (None, "you", "no speech")
+    sure = _Closed("help", " Help.", llr=0.0, mean=-0.4)
+    assert rec._decide(_Decoded(hyps, 0.7, sure))[0] == "help"
+
+
+def test_the_constrained_search_may_spell_every_phrase() -> None:
+    spelled = set(_spellings())
+    for phrase in [*PHRASES, *_SPELLINGS]:
+        for form in (phrase, phrase.capitalize(), phrase.upper()):
+            assert f" {form}" in spelled and f" {form}." in spelled
+            assert match(form) is not None
+    assert {" Please", " please,", " Okay,", " OK"} <= spelled

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +73,12 @@ def _said_when(r: Row) -> str:
 
 def search(args: argparse.Namespace, book: NoteBook, settings: Settings,
            paths: Paths) -> int:
+    if args.spoken:
+        args.words, args.read = _spoken_query(settings, paths), True
+    elif not args.words:
+        raise BadInput("no words to find",
+                       "Give a word or two: voiceguide notes search sister. Or say "
+                       "them: voiceguide notes search --spoken")
     limit = args.limit or (SPOKEN_LIMIT if args.read else SEARCH_LIMIT)
     if limit < 1:
         raise BadInput(f"--limit {limit} is too small", "Give --limit 1 or more.")
@@ -84,6 +91,61 @@ def search(args: argparse.Namespace, book: NoteBook, settings: Settings,
     for line in _search_printed(found, words):
         out(line)
     return 0
+
+
+ASK_QUERY = "What would you like to find? After the tone, say a few words."
+QUERY_SILENCE_S = 1.5  # a short pause ends the words to find
+QUERY_MAX_S = 15.0
+
+
+def _spoken_query(settings: Settings, paths: Paths) -> list[str]:
+    """Ask aloud, record a few words from the microphone, and write them out
+    on this machine: the words to search for."""
+    from voiceguide import cues, transcription
+    from voiceguide.audio import read_wav, scratch_wav
+    from voiceguide.backends.recorder import SoundDeviceRecorder, input_problem
+
+    problem = input_problem(settings.input_device)
+    if problem:
+        raise BadInput(f"no microphone to hear what to find ({problem})",
+                       "Type the words instead: voiceguide notes search WORDS")
+    engine = transcription.choose(paths.data_dir, settings.engine)
+    if not settings.silent:
+        _spoken("Search", [ASK_QUERY], settings, paths)
+        _play_cue(cues.load("your-turn"), settings)
+    else:
+        out(ASK_QUERY)
+    recorder = SoundDeviceRecorder(settings.input_device, silence_s=QUERY_SILENCE_S,
+                                   max_s=QUERY_MAX_S, no_speech_s=8.0)
+    audio = scratch_wav()  # memory-backed: the words never reach the disk
+    try:
+        out("Listening...")
+        rec = recorder.record(audio, threading.Event())
+        heard = "" if rec.reason == "no-speech" else engine.transcribe(read_wav(audio))
+    finally:
+        audio.unlink(missing_ok=True)
+    words = [w.strip(".,!?;:\"'") for w in heard.split()]
+    words = [w for w in words if w]
+    if not words:
+        raise BadInput("nothing was heard to search for",
+                       "Try again a little closer to the microphone, or type the "
+                       "words: voiceguide notes search WORDS")
+    out(f"Searching for: {' '.join(words)}")
+    return words
+
+
+def _play_cue(clip: object, settings: Settings) -> None:
+    """The "your turn" tone, so the person knows when to speak."""
+    from voiceguide.assemble import open_player
+
+    player = open_player(settings, out)
+    if player is None:
+        return
+    try:
+        player.play(clip)
+        player.wait_idle(3.0)
+    finally:
+        player.close()
 
 
 def _found_line(found: Found) -> str:

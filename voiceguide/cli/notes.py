@@ -131,9 +131,12 @@ def add_notes(sp: argparse.ArgumentParser) -> None:
                     help="print it line by line instead")
     add_notes_dir(ns)
     ns = nsub.add_parser("search", help="find notes by their words, best first")
-    ns.add_argument("words", nargs="+", metavar="WORD",
+    ns.add_argument("words", nargs="*", metavar="WORD",
                     help="words to find; \"two words\" in quotes is a phrase; "
                     "word* matches the start of a word")
+    ns.add_argument("--spoken", action="store_true",
+                    help="say what to find instead of typing it (then the results "
+                    "are read aloud)")
     add_filters(ns)
     ns.add_argument("--limit", type=int, default=None, metavar="N",
                     help="show at most N notes (default 20; 10 with --read)")
