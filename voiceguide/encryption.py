@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import vault as vaults
+from voiceguide.durable import fsync_dir
 from voiceguide.errors import BadInput, NotesError
 from voiceguide.sealed import (
     DECRYPTING,
@@ -37,7 +38,6 @@ from voiceguide.sealed import (
     VAULT_NAME,
     DamagedFile,
     Vault,
-    fsync_dir,
     plain_name,
     sealed_twin,
 )

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide.durable import fsync_dir
 from voiceguide.errors import BackendUnavailable, BadInput, VoiceGuideError
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ def _assemble(s: ModelSpec, plan: dict[str, list[Path]], tmp: Path) -> None:
     stamp = {"name": s.name, "file": s.main_file, "sha256": s.sha256,
              "size": s.size_bytes, "installed": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     _write_synced(tmp / STAMP, json.dumps(stamp, indent=2).encode())
-    _fsync_dir(tmp)
+    fsync_dir(tmp)
 
 
 def _copy(sources: list[Path], dest: Path) -> tuple[str, int]:
@@ -293,7 +294,7 @@ def _swap_into_place(tmp: Path, dest: Path) -> None:
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}-{time.time_ns()}")
         os.replace(dest, old)
     os.replace(tmp, dest)
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -336,14 +337,3 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # Windows cannot open folders; its rename is what it is
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from voiceguide.durable import fsync_dir, write_bytes_atomic
 from voiceguide.errors import BadInput, NotesError
 from voiceguide.sealed import (
     DECRYPTING,
@@ -35,10 +36,8 @@ from voiceguide.sealed import (
     VaultError,
     VaultLocked,
     WrongPassphrase,
-    fsync_dir,
     load_database,
     save_database,
-    write_bytes_atomic,
 )
 
 __all__ = ["DECRYPTING", "ENCRYPTING", "ON", "DamagedFile", "Vault", "VaultError",
