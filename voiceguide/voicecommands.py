@@ -12,13 +12,15 @@ process):
    timestamps, no prompt and a few tokens. Its n best hypotheses are read: a
    command among them, close to the best, is taken ("Stop!" second to
    "STOP!"). Its best is also the text heard, for callers that parse numbers.
-2. When none is a command, the closed vocabulary: a beam search allowed only
-   the tokens of command phrases proposes the likeliest spellings of commands,
-   and each is scored in full (teacher forcing, end of text included) against
-   the free text scored the same way. A command within ``min_llr`` of the free
-   text is taken: espeak's "exit" freely heard as "Egg lit." is still far
-   likelier to be "exit" than any other command, and "Go back to sleep." is
-   far likelier to be itself than "go back".
+2. When none is a command (and the best was not cut off: longer than any
+   command), the closed vocabulary: a beam search allowed only the tokens of
+   command phrases proposes the likeliest spellings of commands, and the best
+   two are scored in full (teacher forcing, end of text included) against the
+   free text scored the same way. A command within ``min_llr`` of the free
+   text is taken (when Whisper doubts there is speech at all, only one at
+   least as likely): espeak's "exit" freely heard as "Egg lit." is likelier
+   still as " exit", while "Go back to sleep." is far likelier itself than
+   " go back,". The text heard stays pass 1's.
 
 The encoder sees the utterance padded to ``window_s`` seconds instead of
 Whisper's 30: it is most of the cost, and the 10 s window was the more
@@ -98,8 +100,10 @@ UNSURE_LOGPROB = -1.0
 # The closed vocabulary (pass 2), run only when pass 1 found no command.
 CLOSED = True
 MIN_LLR = -3.0  # a command may be this much less likely (natural log) than
-#                 the free text; non-command speech measured -3.7 and below
+#                 the free text; the benchmark's non-command speech: <= -3.7
 MAX_FORMS = 2  # spellings of commands from the constrained search, scored in full
+SPEECH_DOUBT = 0.4  # Whisper's no-speech probability above which a command of
+#                     pass 2 must be at least as likely as the free text
 _CASES = (str.lower, str.capitalize, str.upper, str.title)
 _MARKS = ("", ".", "!", ",", "?", "...")
 
@@ -188,9 +192,11 @@ class CommandRecognizer:
 
     Pass 1: Whisper's n best hypotheses are read in order; the first that is a
     whole command phrase is taken when it scores within ``margin`` of the best.
-    A hypothesis cut off by ``max_new_tokens`` is never taken: it is longer
-    than any command. Pass 2 (``closed``): the closed vocabulary, see the
-    module's docstring; ``min_llr`` is its rejection threshold.
+    A hypothesis cut off by ``max_new_tokens`` is longer than any command: it
+    is taken only when all of it is one phrase said again and again (Whisper
+    loops on a short word: "STOP STOP STOP ..."), and pass 2 is not tried.
+    Pass 2 (``closed``): the closed vocabulary, see the module's docstring;
+    ``min_llr`` is its rejection threshold.
     """
 
     name = "whisper-base-commands"
@@ -287,10 +293,10 @@ class CommandRecognizer:
         """(command, text, mean log-prob) of the first hypothesis of pass 1 that
         is a command and close enough to the best, or None."""
         best = decoded.hypotheses[0][1]
-        for text, score, finished in decoded.hypotheses:
+        for text, score, _finished in decoded.hypotheses:
             if best - score > self.margin:
                 break
-            command = match(text) if finished else None
+            command = match(text)  # a cut-off text matches only as a loop
             if command is not None:
                 return command, text, score
         return None
@@ -301,7 +307,9 @@ class CommandRecognizer:
         found = self._first_command(decoded)
         if found is not None:
             command, text, score = found
-        elif decoded.closed is not None and decoded.closed.llr >= self.min_llr:
+        elif decoded.closed is not None and decoded.closed.llr >= (
+            self.min_llr if decoded.no_speech <= SPEECH_DOUBT else 0.0
+        ):
             command, text, score = (decoded.closed.command, best_text,
                                     decoded.closed.mean)
         else:
@@ -357,7 +365,9 @@ class CommandRecognizer:
         options: dict[str, Any] = {
             "beam_size": self.beam_size,
             "num_hypotheses": self.beam_size,
-            "max_length": len(parts.prompt) + self.max_new_tokens,
+            # CTranslate2 decodes at most half of max_length, less the prompt.
+            "max_length": max(2 * self.max_new_tokens,
+                              len(parts.prompt) - 1 + self.max_new_tokens),
             "return_scores": True,  # mean log-probability per token
             "suppress_blank": True,
         }
@@ -375,7 +385,7 @@ class CommandRecognizer:
                                finished))
         decoded = _Decoded(hypotheses, float(result.no_speech_prob))
         if (not self.closed or self._first_command(decoded) is not None
-                or time.perf_counter() >= deadline):
+                or not hypotheses[0][2] or time.perf_counter() >= deadline):
             return decoded
         # Pass 2: spellings of commands, from a search allowed only their tokens.
         spelled = model.model.generate(

@@ -13,6 +13,7 @@ from voiceguide.voicecommands import (
     COMMANDS,
     MIN_LLR,
     PHRASES,
+    SPEECH_DOUBT,
     CommandRecognizer,
     _Closed,
     _Decoded,
@@ -200,10 +201,12 @@ def test_a_command_close_to_the_best_hypothesis_is_taken(tmp_path: Path) -> None
     assert rec._decide(_Decoded(far, 0.1)) == (None, "Stop it.", "not a command")
 
 
-def test_a_cut_off_hypothesis_is_never_a_command(tmp_path: Path) -> None:
+def test_a_cut_off_hypothesis_is_a_command_only_as_a_loop(tmp_path: Path) -> None:
     rec = _recognizer(tmp_path)
-    loop = [("Stop. Stop. Stop. Stop.", -0.2, False), ("Hm.", -0.9, True)]
-    assert rec._decide(_Decoded(loop, 0.1))[0] is None
+    loop = [("STOP STOP STOP STOP STOP STOP STOP STOP", -0.2, False)]
+    assert rec._decide(_Decoded(loop, 0.1))[0] == "stop"  # Whisper looping
+    talk = [("Stop, I want to go back to", -0.2, False), ("Hm.", -0.5, True)]
+    assert rec._decide(_Decoded(talk, 0.1))[0] is None
 
 
 def test_the_closed_vocabulary_decides_when_free_decoding_found_none(
@@ -219,6 +222,16 @@ def test_the_closed_vocabulary_decides_when_free_decoding_found_none(
         None, "Egg lit.", "not a command")
     strict = _recognizer(tmp_path, min_llr=MIN_LLR + 1.0)
     assert strict._decide(_Decoded(hyps, 0.2, likely))[0] is None
+
+
+def test_when_speech_is_in_doubt_the_command_must_be_likelier(tmp_path: Path) -> None:
+    rec = _recognizer(tmp_path)
+    hyps = [("Thanks.", -2.0, True)]  # the tail of "meters", cut off hard
+    less = _Closed("skip", " Next.", llr=-1.0, mean=-0.8)
+    assert rec._decide(_Decoded(hyps, SPEECH_DOUBT - 0.1, less))[0] == "skip"
+    assert rec._decide(_Decoded(hyps, SPEECH_DOUBT + 0.1, less))[0] is None
+    more = _Closed("skip", " Next.", llr=0.5, mean=-0.8)
+    assert rec._decide(_Decoded(hyps, SPEECH_DOUBT + 0.1, more))[0] == "skip"
 
 
 def test_free_decodings_command_wins_over_the_closed_vocabulary(
