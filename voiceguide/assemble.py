@@ -163,7 +163,9 @@ def reply_recognizer(paths: Paths) -> Callable[[Any], str] | None:
         from voiceguide.voicecommands import CommandRecognizer
     except ImportError:  # an install without the command recognizer
         return None
-    recognizer = CommandRecognizer(model)
+    # Only the words heard are used (a number, a name, yes or no), so not the
+    # closed-vocabulary second pass, which looks for commands: 0.1-0.2 s less.
+    recognizer = CommandRecognizer(model, closed=False)
 
     def load() -> None:  # now, while the question is said
         with contextlib.suppress(VoiceGuideError):  # said at the first reply

@@ -32,7 +32,6 @@ sound. The whole decision has a wall-clock timeout.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -42,51 +41,21 @@ from typing import Any
 from voiceguide import bounded
 from voiceguide.audio import AudioClip
 from voiceguide.backends import whisper_stt
+from voiceguide.commandwords import (
+    COMMANDS,
+    PHRASES,
+    POLITE_AFTER,
+    POLITE_BEFORE,
+    SPELLINGS,
+    match,
+    normalize,
+)
 from voiceguide.errors import VoiceGuideError
 
 log = logging.getLogger(__name__)
 
-# Spoken phrase -> command name. Few, short and unlike each other.
-PHRASES: dict[str, str] = {
-    "stop": "stop",
-    "pause": "pause",
-    "resume": "resume",
-    "go on": "resume",
-    "continue": "resume",
-    "repeat": "repeat",
-    "say again": "repeat",
-    "repeat slower": "repeat-slower",
-    "skip": "skip",
-    "next": "skip",
-    "back": "back",
-    "go back": "back",
-    "slower": "slower",
-    "faster": "faster",
-    "louder": "louder",
-    "quieter": "quieter",
-    "softer": "quieter",
-    "help": "help",
-    "i need help": "need-help",
-    "done": "done",
-    "i'm done": "done",
-    "exit": "exit",
-    "menu": "menu",
-    "keep settings": "keep",
-    "keep these settings": "keep",
-}
-COMMANDS = tuple(dict.fromkeys(PHRASES.values()))
-
-# Whisper's other spellings of a phrase (after normalize). Only forms
-# nobody says on their own as anything but the command.
-_SPELLINGS = {
-    "i am done": "i'm done",
-    "say it again": "say again",
-    "quiet": "quieter",  # Whisper's usual spelling of a soft "quieter"
-    "keep the settings": "keep settings",
-    "keep my settings": "keep settings",
-}
-_BEFORE = ("please", "okay")  # "okay stop", "please repeat"
-_AFTER = ("please",)  # "repeat please"
+__all__ = ["COMMANDS", "PHRASES", "CommandRecognizer", "Hearing", "match",
+           "normalize", "speech_span"]
 
 # --- decoding defaults (measured: scripts/bench_commands.py) --------------------
 BEAM_SIZE = 5  # and as many hypotheses: a command among them may be taken
@@ -117,45 +86,6 @@ PAD_S = 0.2  # kept around the voiced span: soft onsets and endings
 RATE = whisper_stt.RATE
 
 _decoding = threading.Lock()  # held while a command is decoded, even if abandoned
-
-
-def normalize(text: str) -> str:
-    """Lowercase words without punctuation: "I'm done!" -> "im done", "OK." ->
-    "okay" (transcription.normalize_text's rules, without importing engines)."""
-    text = re.sub(r"(?<=\w)['’](?=\w)", "", text.lower())
-    words = re.sub(r"[^\w]+|_", " ", text).split()
-    return " ".join("okay" if w == "ok" else w for w in words)
-
-
-_LOOKUP = {normalize(p): c for p, c in PHRASES.items()}
-_LOOKUP.update({normalize(s): PHRASES[p] for s, p in _SPELLINGS.items()})
-
-
-def match(text: str) -> str | None:
-    """The command that ``text`` is, when the whole of it is one phrase.
-
-    Case and punctuation do not matter; a leading "please" or "okay", a
-    trailing "please", and the same phrase said again ("stop, stop!") are
-    allowed. Anything else, such as a sentence around a command word, is None.
-    """
-    words = normalize(text).split()
-    while words and words[0] in _BEFORE:
-        words = words[1:]
-    while words and words[-1] in _AFTER:
-        words = words[:-1]
-    if not words:
-        return None
-    phrase = " ".join(words)
-    found = _LOOKUP.get(phrase)
-    if found is not None:
-        return found
-    for size in range(1, len(words) // 2 + 1):  # "stop stop", "go back go back"
-        if len(words) % size:
-            continue
-        first = words[:size]
-        if all(words[i : i + size] == first for i in range(0, len(words), size)):
-            return _LOOKUP.get(" ".join(first))
-    return None
 
 
 @dataclass(frozen=True)
@@ -456,7 +386,7 @@ class _Parts:
 def _spellings() -> list[str]:
     """How Whisper may write the command phrases, and the polite words around
     them: " Stop.", " STOP!", " go back", " Please", ..."""
-    words = {*PHRASES, *_SPELLINGS, *_BEFORE, *_AFTER, "ok"}
+    words = {*PHRASES, *SPELLINGS, *POLITE_BEFORE, *POLITE_AFTER, "ok"}
     return [f" {case(w)}{mark}" for w in sorted(words) for case in _CASES
             for mark in _MARKS]
 

@@ -9,11 +9,11 @@ import pytest
 
 from voiceguide import controls
 from voiceguide.voicecommands import (
-    _SPELLINGS,
     COMMANDS,
     MIN_LLR,
     PHRASES,
     SPEECH_DOUBT,
+    SPELLINGS,
     CommandRecognizer,
     _Closed,
     _Decoded,
@@ -257,7 +257,7 @@ def test_no_speech_overrules_an_unsure_command_on_either_path(tmp_path: Path) ->
 
 def test_the_constrained_search_may_spell_every_phrase() -> None:
     spelled = set(_spellings())
-    for phrase in [*PHRASES, *_SPELLINGS]:
+    for phrase in [*PHRASES, *SPELLINGS]:
         for form in (phrase, phrase.capitalize(), phrase.upper()):
             assert f" {form}" in spelled and f" {form}." in spelled
             assert match(form) is not None
