@@ -196,7 +196,7 @@ def _by_voice(s: Session, r: Replies, keys: queue.Queue[str],
 
 def _spoken_command(s: Session, said: str) -> None:
     """A command said instead of a rating ("stop", "I need help") acts."""
-    from voiceguide.voicecommands import match
+    from voiceguide.commandwords import match
 
     name = match(said)
     if name and name not in ("done", "resume", "menu"):

@@ -70,7 +70,7 @@ def choose(level: Level, heard: str) -> str | None:
     name of a choice; anything else is None, never a guess.
     """
     from voiceguide.checkin import parse_spoken
-    from voiceguide.voicecommands import match
+    from voiceguide.commandwords import match
 
     words = _plain(heard).removeprefix("number ").removeprefix("option ")
     if not words:
