@@ -20,6 +20,7 @@ import importlib.util
 import itertools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -179,6 +180,30 @@ def voice_home(tmp_path: Path, whisper_models: Path) -> Path:
     (home / "state" / "welcomed").touch()
     (home / "models").symlink_to(whisper_models, target_is_directory=True)
     return home
+
+
+# ---- a small disk ------------------------------------------------------------
+
+MOUNT_WAIT_S = 60.0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs, unmounted afterwards whatever happens."""
+    if os.geteuid() != 0:
+        _unavailable("the full-disk tests mount a small tmpfs, which needs root")
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700",
+                           "tmpfs", str(where)], capture_output=True, text=True,
+                          timeout=MOUNT_WAIT_S)
+    if done.returncode != 0:
+        _unavailable(f"mount -t tmpfs failed: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        if subprocess.run(["umount", str(where)], timeout=MOUNT_WAIT_S).returncode:
+            subprocess.run(["umount", "-l", str(where)], timeout=MOUNT_WAIT_S)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

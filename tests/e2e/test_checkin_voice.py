@@ -4,16 +4,14 @@ the check-in at the end."""
 
 from __future__ import annotations
 
-import os
-import queue
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from runner import run_steps, voiceguide
 
 from voiceguide import checkin
 from voiceguide.audio import AudioClip, read_wav, silence, write_wav
@@ -45,47 +43,6 @@ def six(tmp_path: Path) -> Path:
     return out
 
 
-def run_steps(home: Path, argv: list[str],
-              steps: list[tuple[str, Callable[[subprocess.Popen[str]], None]]],
-              timeout: float = 180) -> tuple[int, str, str]:
-    """Run voiceguide; for each (line prefix, action) in order, act when that
-    line is printed. Every wait is bounded."""
-    env = {**os.environ, "VOICEGUIDE_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "voiceguide", *argv], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    seen: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            seen.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        for prefix, act in steps:
-            while True:
-                try:
-                    line = lines.get(timeout=90)
-                except queue.Empty:
-                    raise AssertionError(f"no line starting {prefix!r}; got:\n"
-                                         + "".join(seen)) from None
-                if line.startswith(prefix):
-                    break
-            act(proc)
-        proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-    reader.join(10)
-    assert proc.stderr is not None
-    return proc.returncode, "".join(seen), proc.stderr.read()
-
-
 def test_a_spoken_rating_is_read_back_confirmed_and_saved(
         voice_home: Path, tmp_path: Path, shared_dir: Path, six: Path,
         mic_feed: Callable[..., threading.Thread]) -> None:
@@ -101,9 +58,10 @@ def test_a_spoken_rating_is_read_back_confirmed_and_saved(
         proc.stdin.write("\n")
         proc.stdin.flush()
 
+    cmd, env = voiceguide(voice_home)
     code, out, err = run_steps(
-        voice_home, ["run", str(program), "--answers", "voice", "--silent",
-                     "--pace", "0"],
+        [*cmd, "run", str(program), "--answers", "voice", "--silent", "--pace", "0"],
+        env,
         [("Listening...", say(six)),  # the number
          ("I heard six.", lambda proc: None),
          ("Listening...", say(yes)),  # yes to the read-back

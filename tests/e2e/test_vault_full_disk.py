@@ -13,7 +13,6 @@ import errno
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,31 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _cannot_mount(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the full-disk tests: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs, unmounted afterwards whatever happens."""
-    if os.geteuid() != 0:
-        _cannot_mount("mounting a small tmpfs needs root")
-    where = tmp_path / "disk"
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700",
-                           "tmpfs", str(where)], capture_output=True, text=True,
-                          timeout=WAIT_S)
-    if done.returncode != 0:
-        _cannot_mount(f"mount -t tmpfs failed: {done.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        if subprocess.run(["umount", str(where)], timeout=WAIT_S).returncode:
-            subprocess.run(["umount", "-l", str(where)], timeout=WAIT_S)
 
 
 def fill(disk: Path, leave: int) -> Path:

@@ -11,7 +11,6 @@ engine); it scans for the transcript's words and for the recorded audio.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from runner import run_steps
 from vaulting import PASSPHRASE, containing
 
 from voiceguide import vault
@@ -62,37 +62,9 @@ def traced(home: Path, argv: list[str], trace: Path, stdin: str = "",
     cmd = [_strace(), "-f", "-qq", "-y", "-xx", "-s", str(1 << 24), "-e",
            "trace=write,pwrite64,writev,pwritev,pwritev2", "-e", "signal=none",
            "-o", str(trace), sys.executable, "-m", "voiceguide", *argv]
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=home.parent)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(stdin)
-    proc.stdin.flush()
-    lines: queue.Queue[str] = queue.Queue()
-    out: list[str] = []
-
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            out.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        if when is not None:
-            while not lines.get(timeout=120).startswith(when[0]):
-                pass
-            when[1]()
-        proc.stdin.close()
-        proc.wait(timeout=timeout)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(30)
-    reader.join(10)
-    assert proc.stderr is not None
-    return proc.returncode, "".join(out), proc.stderr.read()
+    steps = [(when[0], lambda proc: when[1]())] if when is not None else []
+    return run_steps(cmd, env, steps, stdin=stdin, close_stdin=True,
+                     timeout=timeout, line_wait=120, cwd=home.parent)
 
 
 def written(trace: Path) -> dict[str, bytes]:
