@@ -163,37 +163,52 @@ def reply_recognizer(paths: Paths) -> Callable[[Any], str] | None:
         from voiceguide.voicecommands import CommandRecognizer
     except ImportError:  # an install without the command recognizer
         return None
-    # Only the words heard are used (a number, a name, yes or no), so not the
-    # closed-vocabulary second pass, which looks for commands: 0.1-0.2 s less.
-    recognizer = CommandRecognizer(model, closed=False)
+    from voiceguide.commandwords import PHRASES, match
+
+    recognizer = CommandRecognizer(model)
+    said = {command: phrase for phrase, command in reversed(PHRASES.items())}
 
     def load() -> None:  # now, while the question is said
         with contextlib.suppress(VoiceGuideError):  # said at the first reply
             recognizer.load()
 
+    def recognize(clip: Any) -> str:
+        """The words heard; a command that only the closed vocabulary found
+        ("exit" heard as "Egg lit") comes back as its phrase, so that stop,
+        repeat and the rest work in replies as they do in a session."""
+        heard = recognizer.hear(clip)
+        if heard.command is not None and match(heard.text) is None:
+            return said[heard.command]
+        return heard.text
+
     threading.Thread(target=load, daemon=True, name="replies-load").start()
-    return lambda clip: recognizer.hear(clip).text
+    return recognize
 
 
 def settings_keeper(settings: Settings, paths: Paths
-                    ) -> Callable[[int, float | None, float], str]:
-    """The "keep" command: this session's speed, loudness and pauses become
-    the lasting settings (config.toml, its comments kept)."""
+                    ) -> Callable[[int, float | None, float, str | None], str]:
+    """The "keep" command: this session's speed, loudness, pauses and voice
+    (when changed) become the lasting settings (config.toml, its comments
+    kept)."""
     from voiceguide.config import save_setting
 
-    def keep(rate_change: int, volume: float | None, pace: float) -> str:
+    def keep(rate_change: int, volume: float | None, pace: float,
+             voice: str | None) -> str:
         rate = max(80, min(320, settings.rate + rate_change))
         try:
             save_setting(paths.config_file, "rate", str(rate))
             if volume is not None:
                 save_setting(paths.config_file, "volume", f"{volume:.2f}")
             save_setting(paths.config_file, "pace", f"{pace:.2f}")
+            if voice is not None:
+                save_setting(paths.config_file, "voice", voice)
         except OSError as e:
             raise VoiceGuideError(f"{paths.config_file}: {e.strerror or e}",
                                   "Check that folder's permissions.") from None
         loud = f", loudness {round(volume * 100)} percent" if volume is not None else ""
+        also = ", and this voice" if voice is not None else ""
         return (f"Kept for next time: speed {rate} words a minute{loud}, "
-                f"pauses times {pace:.2g}.")
+                f"pauses times {pace:.2g}{also}.")
 
     return keep
 
@@ -267,6 +282,7 @@ def build(program: Program, settings: Settings, paths: Paths,
         commands = command_listener(settings, paths, session, player, controls, say)
         if commands is not None:
             parts_closers.append(commands.close)
+            session.voice_commands = True
             if intro:
                 intro.append(VOICE_FIRST)
     # Only a session that could have said the welcome counts as its first run.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voiceguide import support
-from voiceguide.controls import FLOW, KEYS_HELP, NEED_HELP, Flow
+from voiceguide.controls import FLOW, NEED_HELP, Flow
 from voiceguide.errors import VoiceGuideError
 
 if TYPE_CHECKING:
@@ -35,10 +35,12 @@ def act(s: Session, name: str) -> None:
         if s.speech:
             s.speech.change_rate(-20 if name == "slower" else 20)
         s.show(f"{name.capitalize()}: pauses times {s.timeline.pace:.2g}.")
+    elif name == "voice":
+        change_voice(s)
     elif name == "help":
         if s.player:
             s.player.stop()
-        s.speak(KEYS_HELP)
+        s.speak(s.help_text())
         raise Flow("repeat")
     elif name == "need-help":
         if s.player:
@@ -55,15 +57,31 @@ def act(s: Session, name: str) -> None:
         raise Flow("repeat")
 
 
+def change_voice(s: Session) -> None:
+    """The next voice says its name, then the line it interrupted."""
+    if s.speech is None:
+        s.show("There is no voice to change: speech is off.")
+        return
+    if s.player:
+        s.player.stop()
+    spoken = s.speech.next_voice()
+    if spoken is None:
+        s.show("There is no other voice to change to here.")
+        return
+    s.speak(f"This voice is {spoken}.")
+    raise Flow("repeat")
+
+
 def keep_settings(s: Session) -> None:
-    """Make this session's speed, loudness and pauses the lasting ones."""
+    """Make this session's speed, loudness, pauses and voice the lasting ones."""
     if s.keep_settings is None:
         s.show("Settings cannot be kept from here.")
         return
     rate = s.speech.rate_change if s.speech else 0
     volume = getattr(s.player, "volume", None)
+    voice = s.speech.voice_changed if s.speech else None
     try:
-        said = s.keep_settings(rate, volume, s.timeline.pace)
+        said = s.keep_settings(rate, volume, s.timeline.pace, voice)
     except VoiceGuideError as e:
         s.show(f"The settings could not be kept: {e.message}. Fix: {e.hint}")
         return
@@ -89,7 +107,7 @@ def pause(s: Session, message: str = PAUSED) -> None:
         if name in ("stop", "exit"):
             raise Flow(name)
         if name == "help":
-            s.speak(KEYS_HELP)
+            s.speak(s.help_text())
         if name == "need-help":
             need_help(s)
     s.timeline.interrupt.clear()

@@ -36,6 +36,8 @@ PHRASES: dict[str, str] = {
     "i'm done": "done",
     "exit": "exit",
     "menu": "menu",
+    "change voice": "voice",
+    "other voice": "voice",
     "keep settings": "keep",
     "keep these settings": "keep",
 }

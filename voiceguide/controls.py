@@ -21,12 +21,18 @@ KEYS_HELP = (
     "r to repeat. n to skip. b to go back. s to stop. "
     "Plus and minus for louder and quieter. "
     "The greater-than and less-than keys for faster and slower, "
-    "and k to keep the speed and loudness for next time. "
+    "v for another voice, "
+    "and k to keep the speed, loudness and voice for next time. "
     "Escape twice to leave at once. The exclamation mark if you need help now. "
     "The question mark says this again. "
     "voiceguide is a self-help companion, not therapy."
 )
 
+VOICE_HELP = (
+    "You can also say, on its own: stop, pause, go on, repeat, repeat slower, "
+    "skip, back, slower, faster, louder, quieter, change voice, keep settings, "
+    "done, menu, exit, help, or I need help."
+)
 
 NEED_HELP = (
     "If you are in danger, or might act on thoughts of harming yourself, please "

@@ -18,10 +18,7 @@ from typing import Protocol
 from voiceguide import answering, asking, checkin, commanding, cues, support
 from voiceguide.audio import AudioClip
 from voiceguide.backends.base import Player, Recorder, Transcriber
-from voiceguide.controls import (
-    Controls,
-    Flow,
-)
+from voiceguide.controls import KEYS_HELP, VOICE_HELP, Controls, Flow
 from voiceguide.errors import VoiceGuideError
 from voiceguide.keeping import NoteKeeper
 from voiceguide.notes import Answer, Note, NoteBook, now, render
@@ -99,9 +96,15 @@ class Session:
     # Read out after the emergency reminder when the person asks for help;
     # None: they could not be read.
     contacts: tuple[support.Contact, ...] | None = ()
-    # Saves (rate change in wpm, volume or None, pace) as lasting settings and
-    # returns what to say; None where nothing may be saved (reading aloud).
-    keep_settings: Callable[[int, float | None, float], str] | None = None
+    # Saves (rate change in wpm, volume or None, pace, voice or None) as
+    # lasting settings and returns what to say; None where nothing may be
+    # saved (reading aloud).
+    keep_settings: Callable[[int, float | None, float, str | None], str] | None = None
+    voice_commands: bool = False  # spoken commands are listened for
+
+    def help_text(self) -> str:
+        """What "help" says: the keys, and the spoken commands when they are on."""
+        return f"{KEYS_HELP} {VOICE_HELP}" if self.voice_commands else KEYS_HELP
 
     @property
     def note(self) -> Note | None:

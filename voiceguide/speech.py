@@ -30,6 +30,7 @@ class SpeechCache:
         self._made: dict[str, Future[AudioClip]] = {}
         self._rate_delta = 0
         self.rate_change = 0  # words a minute, all changes in this session
+        self.voice_changed: str | None = None  # the voice chosen in this session
 
     def prefetch(self, texts: list[str]) -> None:
         for text in texts:
@@ -64,6 +65,44 @@ class SpeechCache:
         self._rate_delta += delta_wpm
         self.rate_change += delta_wpm
         self._made.clear()
+
+    def next_voice(self) -> str | None:
+        """Speak with the next voice that works from the next line on; its
+        spoken name, or None when there is no other (or it took too long)."""
+        try:
+            return self._pool.submit(self._next_voice).result(timeout=WAIT_S)
+        except FutureTimeout:
+            return None
+
+    def _next_voice(self) -> str | None:
+        from voiceguide.backends.voices import choices
+
+        if self.voice is None:
+            self.voice = self.make_voice()
+        voice = self.voice
+        if not hasattr(voice, "set_voice"):
+            return None
+        try:
+            found = choices(voice)
+        except VoiceGuideError as e:
+            log.warning("no voices to choose from: %s", e.message)
+            return None
+        ids = [i for i, _ in found]
+        here = ids.index(voice.name) if voice.name in ids else -1
+        before = voice.name
+        for k in range(1, len(found)):
+            name, spoken = found[(here + k) % len(found)]
+            try:
+                voice.set_voice(name)
+                voice.synthesize("Hello.")  # listed is not always installed
+            except VoiceGuideError as e:
+                log.info("voice %s cannot speak here: %s", name, e.message)
+                continue
+            self.voice_changed = voice.name
+            self._made.clear()
+            return spoken
+        voice.set_voice(before)
+        return None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

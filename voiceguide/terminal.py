@@ -38,7 +38,7 @@ ESC = "\x1b"
 KEYMAP: dict[str, str] = {
     " ": "pause", "s": "stop", "q": "stop", "r": "repeat", "n": "skip",
     "b": "back", "+": "louder", "-": "quieter", ">": "faster", "<": "slower",
-    "?": "help", "h": "help", "!": "need-help", "k": "keep",
+    "?": "help", "h": "help", "!": "need-help", "k": "keep", "v": "voice",
     ESC + ESC: "exit",  # two separate presses within DOUBLE_ESCAPE_S
 }
 # Caps Lock must not take "stop" away.

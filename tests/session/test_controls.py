@@ -6,12 +6,13 @@ import io
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from voiceguide.audio import AudioClip, silence
 from voiceguide.backends.text import LineReader, TypedAnswers
-from voiceguide.controls import KEYS_HELP, Controls
+from voiceguide.controls import KEYS_HELP, VOICE_HELP, Controls
 from voiceguide.notes import NoteBook, parse
 from voiceguide.pacing import Timeline, VirtualClock
 from voiceguide.program import Pause, Program, Prompt, Say
@@ -55,7 +56,8 @@ class Player:
 
 class Run:
     def __init__(self, tmp_path: Path, prog: Program = PROG,
-                 answers: TypedAnswers | None = None) -> None:
+                 answers: TypedAnswers | None = None,
+                 voice: Callable[[], Any] = Voice) -> None:
         self.shown: list[str] = []
         self.controls = Controls()
         self.player = Player({})
@@ -63,7 +65,7 @@ class Run:
         self.seen: dict[str, int] = {}
         self.book = NoteBook(tmp_path / "notes")
         self.session = Session(prog, Timeline(VirtualClock()), self._show,
-                               SpeechCache(Voice), self.player, answers, self.book,
+                               SpeechCache(voice), self.player, answers, self.book,
                                False, [], None, self.controls)
 
     def _show(self, line: str) -> None:
@@ -183,6 +185,58 @@ def test_help_lists_the_keys_then_repeats_the_line(tmp_path: Path) -> None:
     r.run()
     assert KEYS_HELP in r.shown
     assert r.program_lines().count(LINES[1]) == 2
+
+
+def test_help_also_lists_the_spoken_commands_when_they_are_on(tmp_path: Path) -> None:
+    r = Run(tmp_path)
+    r.session.voice_commands = True
+    r.press(LINES[1], "help")
+    r.run()
+    assert f"{KEYS_HELP} {VOICE_HELP}" in r.shown
+    for phrase in ("change voice", "keep settings", "I need help"):
+        assert phrase in VOICE_HELP
+
+
+def test_voice_changes_to_another_real_voice_and_can_be_kept(tmp_path: Path) -> None:
+    """espeak-ng for real: the next voice says its name, then the line it cut
+    off; "keep" writes it to the settings."""
+    from voiceguide.assemble import settings_keeper
+    from voiceguide.backends.espeak_voice import EspeakVoice
+    from voiceguide.config import Paths, Settings, load_file
+
+    made: list[EspeakVoice] = []
+
+    def voice() -> EspeakVoice:
+        made.append(EspeakVoice("en-us", 150))
+        return made[-1]
+
+    paths = Paths(tmp_path / "config.toml", tmp_path)
+    r = Run(tmp_path, voice=voice)
+    r.session.keep_settings = settings_keeper(Settings(rate=150), paths)
+    r.press(LINES[1], "voice")
+    r.press(LINES[2], "voice")
+    r.press(LINES[3], "keep")
+    r.run()
+    said = [ln for ln in r.shown if ln.startswith("This voice is ")]
+    assert said == ["This voice is English, America, female.",
+                    said[1]] and said[1] != said[0], r.shown
+    assert r.program_lines() == [LINES[0], LINES[1], LINES[1], LINES[2], LINES[2],
+                                 LINES[3]]
+    chosen = made[0].name
+    assert chosen not in ("gmw/en-us", "gmw/en-us+f2")
+    assert load_file(tmp_path / "config.toml")["voice"] == chosen
+    assert any(ln.endswith(", and this voice.") for ln in r.shown)
+    # the chosen voice really speaks, and differently from the first
+    first = EspeakVoice("en-us", 150).synthesize("Second line.")
+    assert made[0].synthesize("Second line.").pcm != first.pcm
+
+
+def test_voice_with_no_other_voice_says_so(tmp_path: Path) -> None:
+    r = Run(tmp_path)  # the fake voice cannot change
+    r.press(LINES[0], "voice")
+    assert r.run().completed
+    assert "There is no other voice to change to here." in r.shown
+    assert r.program_lines() == LINES
 
 
 def test_exit_leaves_without_a_word(tmp_path: Path) -> None:

@@ -51,6 +51,10 @@ def list_voices() -> list[VoiceInfo]:
 class EspeakVoice:
     """One espeak-ng process per utterance (about 30 ms), rate and voice each time."""
 
+    # What a voice becomes with each of espeak-ng's variants that the
+    # session's "voice" command offers: as it is, and a female variant.
+    VARIANTS = (("", ""), ("+f2", ", female"))
+
     def __init__(self, voice: str | None = None, rate_wpm: int = 150) -> None:
         exe = binary()
         if exe is None:
