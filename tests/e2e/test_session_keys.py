@@ -132,3 +132,29 @@ def test_stop_key_silences_the_speaker(tmp_path: Path, program: Path,
     # before it would have (the closing "Stopped" is only printed).
     last_span = spans[-1]
     assert last_span[1] - last_span[0] < 4.0, spans
+
+
+@pytest.mark.audio
+def test_v_changes_the_voice_and_k_keeps_it(tmp_path: Path, program: Path,
+                                            speaker_capture: Capture) -> None:
+    """While the guide speaks, 'v': another voice says its name and the line
+    again, heard on the speaker; 'k' makes it the lasting voice."""
+    from voiceguide.config import load_file
+
+    with speaker_capture() as wav:
+        term = _run(tmp_path, program, "--voice", "en-us")
+        try:
+            term.expect("First line.", timeout=30)
+            term.send("v")
+            term.expect("This voice is English, America, female.", timeout=30)
+            term.expect("First line.", timeout=30)  # said again, in that voice
+            term.send("k")
+            term.expect("and this voice.", timeout=30)
+            term.send("s")
+            assert term.wait() == 0
+        finally:
+            term.close()
+    x, rate = read_wav_float(wav)
+    assert active_spans(x, rate, min_gap=0.3), "nothing was heard"
+    kept = load_file(tmp_path / "home" / "config.toml")
+    assert kept["voice"] == "gmw/en-us+f2"
