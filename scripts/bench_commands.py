@@ -10,7 +10,20 @@ words, and the guide's own voice (lines of the built-in programs that contain
 command words, espeak-ng gmw/en at 150 wpm) cut the same way.
 Two more sets, reported apart and never used to tune anything: held-out
 voices (every phrase in 3 other espeak-ng voices) and sounds that are not
-speech (noise, tones, claps, typing, a breath; seeded).
+speech (noise, tones, claps, typing, a breath; seeded). When flite and
+festival are installed (apt-get install flite festival festvox-us-slt-hts
+festvox-kallpc16k festvox-kdlpc16k), a third: every
+phrase in their voices (flite slt, awb, rms, kal16; festival's HTS slt and two
+diphone voices), synthesisers unlike espeak-ng's formant one.
+
+The "taught" config adds the person's own takes (voiceguide.taught): each
+espeak-ng voice teaches each command's first phrase (what 'voiceguide
+commands teach' asks for; "taught-all": every phrase) twice, slower and lower
+(125 wpm, pitch 40) and faster and higher (180 wpm, pitch 62) than the 150 wpm
+it is tested at; flite's and festival's voices teach theirs at 1.2 and 0.85
+times their usual length. Command clips are heard with their own voice's
+takes, and every other clip (non-commands, sounds, the human "stop") with the
+takes of every voice at once, the harshest case for false triggers.
 
 Reports per decoder setting: command accuracy (right command / command clips;
 target >= 95%), false triggers per 50 non-command clips (target <= 1), the
@@ -82,6 +95,8 @@ P = vc.VOCABULARY_PROMPT
 OPEN = {"closed": False}  # pass 1 only: the decoder before the closed vocabulary
 CONFIGS: dict[str, dict[str, Any]] = {  # unset options take the module defaults
     "closed": {},
+    "taught": {"taught": "first"},
+    "taught-all": {"taught": "every"},
     "closed-w5": {"window_s": 5.0},
     "closed-llr2": {"min_llr": -2.0},
     "closed-llr4": {"min_llr": -4.0},
@@ -94,7 +109,7 @@ CONFIGS: dict[str, dict[str, Any]] = {  # unset options take the module defaults
     "nbest5-w30": {"beam_size": 5, "prompt": None, "window_s": 30.0, **OPEN},
     "greedy-prompt-w30": {"beam_size": 1, "prompt": P, "window_s": 30.0, **OPEN},
 }
-DEFAULT_CONFIGS = "closed,nbest5"
+DEFAULT_CONFIGS = "closed,taught,taught-all"
 
 
 @dataclass(frozen=True)
@@ -103,17 +118,50 @@ class Item:
     expected: str | None  # the command, or None for non-command speech
     clip: AudioClip
     human: bool
-    kind: str = "main"  # "main", or a set reported apart: "held-out", "sound"
+    kind: str = "main"  # "main", or a set reported apart: "held-out", "sound",
+    #                     "other-synth"
+    voice: str = ""  # the espeak-ng voice, for taught takes
 
 
 # --- building the sets -----------------------------------------------------------
 
 
-def synth(text: str, voice: str, tmp: Path) -> AudioClip:
+def synth(text: str, voice: str, tmp: Path, wpm: int = WPM, pitch: int = 50
+          ) -> AudioClip:
     out = tmp / "say.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(WPM), "-w", str(out), text],
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch),
+                    "-w", str(out), text],
                    check=True, timeout=30, capture_output=True)
     return read_wav(out).resampled(16000)
+
+
+FLITE_VOICES = ("slt", "awb", "rms", "kal16")
+FESTIVAL_VOICES = ("voice_cmu_us_slt_arctic_hts", "voice_kal_diphone",
+                   "voice_ked_diphone")
+TAKES = ((125, 40), (180, 62))  # (wpm, pitch) of each taught take, espeak-ng
+STRETCHES = (1.2, 0.85)  # flite's and festival's taught takes: slower, faster
+
+
+def other_synth(text: str, tmp: Path, stretch: float = 1.0
+                ) -> list[tuple[str, AudioClip]]:
+    """``text`` in each flite and festival voice installed here; ``stretch``
+    lengthens (> 1) or shortens every sound."""
+    out = tmp / "other.wav"
+    made = []
+    if shutil.which("flite"):
+        for voice in FLITE_VOICES:
+            subprocess.run(["flite", "-voice", voice, "--setf",
+                            f"duration_stretch={stretch}", "-t", text, "-o", str(out)],
+                           check=True, timeout=30, capture_output=True)
+            made.append((f"flite {voice}", read_wav(out).resampled(16000)))
+    if shutil.which("text2wave"):
+        for voice in FESTIVAL_VOICES:
+            scheme = f"(begin ({voice}) (Parameter.set 'Duration_Stretch {stretch}))"
+            p = subprocess.run(["text2wave", "-eval", scheme, "-o", str(out)],
+                               input=text.encode(), timeout=60, capture_output=True)
+            if p.returncode == 0:  # else that voice is not installed
+                made.append((f"festival {voice[6:]}", read_wav(out).resampled(16000)))
+    return made
 
 
 def pieces(clip: AudioClip, max_s: float = MAX_PIECE_S) -> list[AudioClip]:
@@ -203,10 +251,13 @@ def build_sets(shared: Path, tmp: Path) -> list[Item]:
     for phrase, command in vc.PHRASES.items():
         for voice in COMMAND_VOICES:
             items.append(Item(f"{voice}: {phrase}", command,
-                              synth(phrase, voice, tmp), False))
+                              synth(phrase, voice, tmp), False, voice=voice))
         for voice in HELDOUT_VOICES:
             items.append(Item(f"{voice}: {phrase}", command,
-                              synth(phrase, voice, tmp), False, "held-out"))
+                              synth(phrase, voice, tmp), False, "held-out", voice))
+        for voice, clip in other_synth(phrase, tmp):
+            items.append(Item(f"{voice}: {phrase}", command, clip, False,
+                              "other-synth", voice))
     names = ("white 0.01", "white 0.03", "white 0.1", "white 0.3", "brown noise",
              "tone", "chord", "claps", "breath", "typing")
     for name, clip in zip(names, sounds(), strict=True):
@@ -240,16 +291,60 @@ def build_sets(shared: Path, tmp: Path) -> list[Item]:
 # --- measuring --------------------------------------------------------------------
 
 
+def taught_recognizers(model_dir: Path, tmp: Path, which: str
+                       ) -> dict[str, vc.CommandRecognizer]:
+    """Per espeak-ng voice, a recognizer with that voice's own two takes of
+    each command's first phrase (``which`` "first", what 'voiceguide commands
+    teach' asks for) or of every phrase ("every"); under "" one with every
+    voice's takes."""
+    from voiceguide.taught import Take
+    from voiceguide.teaching import first_phrases
+
+    plain = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S)
+    plain.load()
+    pairs = (list(first_phrases().items()) if which == "first" else
+             [(c, p) for p, c in vc.PHRASES.items()])
+    mine: dict[str, list[Any]] = {}
+
+    def teach(voice: str, command: str, phrase: str, clip: AudioClip) -> None:
+        take = plain.take_of(clip)
+        if isinstance(take, str):
+            raise SystemExit(f"{voice}: {phrase!r} cannot be taught: {take}")
+        mine.setdefault(voice, []).append(Take(command, take.frames, phrase))
+
+    for command, phrase in pairs:
+        for voice in (*COMMAND_VOICES, *HELDOUT_VOICES):
+            for wpm, pitch in TAKES:
+                teach(voice, command, phrase, synth(phrase, voice, tmp, wpm, pitch))
+        for stretch in STRETCHES:
+            for voice, clip in other_synth(phrase, tmp, stretch):
+                teach(voice, command, phrase, clip)
+    out = {v: vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S, takes=t)
+           for v, t in mine.items()}
+    out[""] = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S,
+                                   takes=[t for ts in mine.values() for t in ts])
+    return out
+
+
 def run_config(name: str, items: list[Item], model_dir: Path,
-               repeat: int) -> dict[str, Any]:
-    rec = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S, **CONFIGS[name])
+               repeat: int, tmp: Path) -> dict[str, Any]:
+    options = dict(CONFIGS[name])
+    recognizers: dict[str, vc.CommandRecognizer] = {}
+    which = options.pop("taught", None)
+    if which:
+        recognizers = taught_recognizers(model_dir, tmp, which)
+    rec = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S, **options)
     rec.load()
     rec.hear(items[0].clip)  # warm-up
     times: list[list[float]] = [[] for _ in items]
     heard: list[vc.Hearing] = []
     for r in range(repeat):
         for i, item in enumerate(items):
-            h = rec.hear(item.clip)
+            if recognizers:  # a command in a taught voice: that voice's takes
+                key = item.voice if item.expected is not None else ""
+                h = recognizers.get(key, recognizers[""]).hear(item.clip)
+            else:
+                h = rec.hear(item.clip)
             times[i].append(h.seconds)
             if r == 0:
                 heard.append(h)
@@ -261,7 +356,8 @@ def run_config(name: str, items: list[Item], model_dir: Path,
 
     cmd, non = of("main", True), of("main", False)
     held, noise = of("held-out", True), of("sound", False)
-    right = [i for i in cmd + held if heard[i].command == items[i].expected]
+    other = of("other-synth", True)
+    right = [i for i in cmd + held + other if heard[i].command == items[i].expected]
     fired = [i for i in non + noise if heard[i].command is not None]
     decoded = [i for i in range(len(items)) if heard[i].reason not in
                ("too short", "too long")]
@@ -280,6 +376,8 @@ def run_config(name: str, items: list[Item], model_dir: Path,
         "human_commands": sum(items[i].human for i in cmd),
         "held_out": len(held),
         "held_out_right": len(set(right) & set(held)),
+        "other_synth": len(other),
+        "other_synth_right": len(set(right) & set(other)),
         "non_commands": len(non),
         "false_triggers": len(set(fired) & set(non)),
         "false_per_50": 50 * len(set(fired) & set(non)) / len(non),
@@ -294,8 +392,9 @@ def run_config(name: str, items: list[Item], model_dir: Path,
         "max_s": max(times_all),
         "over_default_timeout": sum(t > DEFAULT_TIMEOUT_S for t in times_all),
         "gated": len(items) - len(decoded),
-        "misses": [f"{items[i].label} -> {heard[i].text!r} ({heard[i].reason})"
-                   for i in cmd + held if i not in right],
+        "misses": [f"{items[i].label} -> {heard[i].text!r} ({heard[i].reason}"
+                   f"{', heard ' + str(heard[i].command) if heard[i].command else ''})"
+                   for i in cmd + held + other if i not in right],
         "false": [f"{items[i].label} -> {heard[i].text!r} = {heard[i].command}"
                   for i in fired],
     }
@@ -307,7 +406,8 @@ def _p90(xs: list[float]) -> float:
 
 
 HEAD = (f"{'config':<18} {'accuracy':>13} {'human':>5} {'false':>9} "
-        f"{'per 50':>6} {'held-out':>13} {'sounds':>6} {'median':>7} "
+        f"{'per 50':>6} {'held-out':>13} {'other synth':>14} {'sounds':>6} "
+        f"{'median':>7} "
         f"{'cmds':>6} {'others':>6} {'p90':>6} {'>3s':>4}")
 
 
@@ -315,10 +415,12 @@ def _row(r: dict[str, Any]) -> str:
     acc = f"{r['right']}/{r['commands']} {100 * r['accuracy']:4.1f}%"
     held = (f"{r['held_out_right']}/{r['held_out']} "
             f"{100 * r['held_out_right'] / r['held_out']:4.1f}%")
+    other = (f"{r['other_synth_right']}/{r['other_synth']} "
+             f"{100 * r['other_synth_right'] / max(1, r['other_synth']):4.1f}%")
     return (f"{r['config']:<18} {acc:>13} "
             f"{r['human_commands_right']}/{r['human_commands']:<3} "
             f"{r['false_triggers']:>3}/{r['non_commands']:<5} "
-            f"{r['false_per_50']:>6.2f} {held:>13} "
+            f"{r['false_per_50']:>6.2f} {held:>13} {other:>14} "
             f"{r['sounds_fired']:>2}/{r['sounds']:<3} {r['median_s']:>6.2f}s "
             f"{r['median_commands_s']:>5.2f}s {r['median_others_s']:>5.2f}s "
             f"{r['p90_s']:>5.2f}s {r['over_default_timeout']:>4}")
@@ -371,13 +473,15 @@ def main() -> None:
                   f"({sum(i.human and i.expected is not None for i in main)} "
                   f"human), {sum(i.expected is None for i in main)} non-command "
                   f"clips; {sum(i.kind == 'held-out' for i in items)} held-out "
-                  f"command clips, {sum(i.kind == 'sound' for i in items)} sounds; "
+                  f"command clips, {sum(i.kind == 'other-synth' for i in items)} "
+                  f"by other synthesisers, {sum(i.kind == 'sound' for i in items)} "
+                  "sounds; "
                   f"{len(os.sched_getaffinity(0))} cores; repeat {a.repeat}")
             print(HEAD)
             print("-" * len(HEAD), flush=True)
         results = []
         for n in names:  # each row as soon as it is measured
-            results.append(run_config(n, items, model_dir, max(1, a.repeat)))
+            results.append(run_config(n, items, model_dir, max(1, a.repeat), tmp))
             if not a.json:
                 print(_row(results[-1]), flush=True)
     if not a.json:
@@ -395,6 +499,7 @@ def main() -> None:
         "human_commands": first["human_commands"],
         "non_commands": first["non_commands"],
         "held_out": first["held_out"],
+        "other_synth": first["other_synth"],
         "sounds": first["sounds"],
         "wall_s": time.perf_counter() - started,
         "configs": results,

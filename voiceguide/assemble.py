@@ -165,7 +165,7 @@ def reply_recognizer(paths: Paths) -> Callable[[Any], str] | None:
         return None
     from voiceguide.commandwords import PHRASES, match
 
-    recognizer = CommandRecognizer(model)
+    recognizer = CommandRecognizer(model, takes=taught_takes(paths, None))
     said = {command: phrase for phrase, command in reversed(PHRASES.items())}
 
     def load() -> None:  # now, while the question is said
@@ -307,7 +307,7 @@ def command_listener(settings: Settings, paths: Paths, session: Session,
     except ImportError:  # an install without the command recognizer
         say("Voice commands are not available in this version; the keys work.")
         return None
-    recognizer = CommandRecognizer(model)
+    recognizer = CommandRecognizer(model, takes=taught_takes(paths, say))
     threading.Thread(target=recognizer.load, daemon=True, name="commands-load").start()
 
     def may_listen() -> bool:
@@ -325,6 +325,19 @@ def command_listener(settings: Settings, paths: Paths, session: Session,
     except BackendUnavailable as e:
         say(f"Voice commands are off: {e.message}. The keys still work.")
         return None
+
+
+def taught_takes(paths: Paths, say: Callable[[str], None] | None) -> list[Any]:
+    """The commands taught in the person's voice ('voiceguide commands
+    teach'); [] when none, or (said, when ``say``) when they cannot be read."""
+    from voiceguide import taught
+
+    try:
+        return taught.load(taught.path_in(paths.data_dir), taught.MODEL)
+    except BadInput as e:
+        if say is not None:
+            say(f"Your taught commands are not used: {e.message}. Fix: {e.hint}")
+        return []
 
 
 def mark_welcomed(marker: Path) -> None:

@@ -37,7 +37,6 @@ PHRASES: dict[str, str] = {
     "exit": "exit",
     "menu": "menu",
     "change voice": "voice",
-    "other voice": "voice",
     "keep settings": "keep",
     "keep these settings": "keep",
 }

@@ -22,6 +22,10 @@ process):
    still as " exit", while "Go back to sleep." is far likelier itself than
    " go back,". The text heard stays pass 1's.
 
+Taught commands (:mod:`voiceguide.taught`): when the person has recorded
+their own takes of the commands, the same encoding is also matched against
+them, before pass 2; a close, clear match is taken.
+
 The encoder sees the utterance padded to ``window_s`` seconds instead of
 Whisper's 30: it is most of the cost, and the 10 s window was the more
 accurate one (``scripts/bench_commands.py``). Before any decoding, an energy
@@ -38,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voiceguide import bounded
+from voiceguide import bounded, taught
 from voiceguide.audio import AudioClip
 from voiceguide.backends import whisper_stt
 from voiceguide.commandwords import (
@@ -115,6 +119,7 @@ class _Decoded:
     hypotheses: list[tuple[str, float, bool]]  # text, mean log-prob, finished
     no_speech: float
     closed: _Closed | None = None  # pass 2, when it ran and proposed a command
+    taught: taught.Match | None = None  # the nearest taught command, when any
 
 
 class CommandRecognizer:
@@ -145,6 +150,7 @@ class CommandRecognizer:
         closed: bool = CLOSED,
         min_llr: float = MIN_LLR,
         load_timeout_s: float = 120.0,
+        takes: list[taught.Take] | None = None,
     ) -> None:
         # Same model folder and threads as the transcriber: same cached model.
         self._whisper = whisper_stt.WhisperTranscriber(
@@ -159,6 +165,7 @@ class CommandRecognizer:
         self.max_new_tokens = max_new_tokens
         self.closed = closed
         self.min_llr = min_llr
+        self.takes = takes or []  # the person's own takes of the commands
         self._lock = threading.Lock()
         self._parts: _Parts | None = None
 
@@ -237,6 +244,8 @@ class CommandRecognizer:
         found = self._first_command(decoded)
         if found is not None:
             command, text, score = found
+        elif decoded.taught is not None and decoded.taught.taken:
+            return decoded.taught.command, best_text, "command"
         elif decoded.closed is not None and decoded.closed.llr >= (
             self.min_llr if decoded.no_speech <= SPEECH_DOUBT else 0.0
         ):
@@ -244,8 +253,10 @@ class CommandRecognizer:
                                     decoded.closed.mean)
         else:
             return None, best_text, "not a command"
-        if decoded.no_speech > NO_SPEECH_MAX and score < UNSURE_LOGPROB:
-            return None, text, "no speech"
+        near = decoded.taught
+        sure = near is not None and near.taken and near.command == command
+        if decoded.no_speech > NO_SPEECH_MAX and score < UNSURE_LOGPROB and not sure:
+            return None, text, "no speech"  # unless the person's own take agrees
         return command, text, "command"
 
     def _decoder_parts(self) -> _Parts:
@@ -279,19 +290,12 @@ class CommandRecognizer:
 
     def _decode(self, samples: Any, deadline: float = float("inf")) -> _Decoded:
         """Pass 1 on a short window, then pass 2 when it found no command and
-        there is time left."""
+        there is time left; the taught commands between the two."""
         import numpy as np
-        from faster_whisper.audio import pad_or_trim
-        from faster_whisper.transcribe import get_ctranslate2_storage
 
         parts = self._decoder_parts()
         model, tokenizer = parts.model, parts.tokenizer
-        frames = round(self.window_s * 100)  # 10 ms hop
-        features = pad_or_trim(model.feature_extractor(samples), frames)
-        encoded = model.model.encode(
-            get_ctranslate2_storage(np.ascontiguousarray(features[None])),
-            to_cpu=True,  # tiled on the CPU for pass 2
-        )
+        encoded = self._encode(samples)
         options: dict[str, Any] = {
             "beam_size": self.beam_size,
             "num_hypotheses": self.beam_size,
@@ -314,8 +318,19 @@ class CommandRecognizer:
             hypotheses.append((tokenizer.decode(text_ids).strip(), float(score),
                                finished))
         decoded = _Decoded(hypotheses, float(result.no_speech_prob))
-        if (not self.closed or self._first_command(decoded) is not None
-                or not hypotheses[0][2] or time.perf_counter() >= deadline):
+        first = self._first_command(decoded)
+        if not hypotheses[0][2] or (first is not None
+                                    and decoded.no_speech <= NO_SPEECH_MAX):
+            return decoded
+        if self.takes:  # also to confirm a command Whisper doubts is speech
+            near = taught.closest(self.takes, taught.frames_of(
+                np.array(encoded)[0], len(samples) / RATE))
+            decoded = _Decoded(hypotheses, decoded.no_speech, taught=near)
+            if first is not None or (near is not None and near.taken):
+                return decoded
+        if first is not None:
+            return decoded
+        if not self.closed or time.perf_counter() >= deadline:
             return decoded
         # Pass 2: spellings of commands, from a search allowed only their tokens.
         spelled = model.model.generate(
@@ -336,7 +351,38 @@ class CommandRecognizer:
         command, ids = forms[best]
         closed = _Closed(command, tokenizer.decode(ids), totals[best + 1] - totals[0],
                          totals[best + 1] / (len(ids) + 1))
-        return _Decoded(hypotheses, decoded.no_speech, closed)
+        return _Decoded(hypotheses, decoded.no_speech, closed, decoded.taught)
+
+    def _encode(self, samples: Any) -> Any:
+        """Whisper's encoding of ``samples`` padded to ``window_s``, on the CPU."""
+        import numpy as np
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.transcribe import get_ctranslate2_storage
+
+        model = self._decoder_parts().model
+        frames = round(self.window_s * 100)  # 10 ms hop
+        features = pad_or_trim(model.feature_extractor(samples), frames)
+        return model.model.encode(
+            get_ctranslate2_storage(np.ascontiguousarray(features[None])),
+            to_cpu=True,  # tiled on the CPU for pass 2
+        )
+
+    def take_of(self, clip: AudioClip) -> taught.Take | str:
+        """A take of a command for teaching: the encoder frames of the voiced
+        part of ``clip``, or why there is none ("too short", "too long")."""
+        import numpy as np
+
+        samples = clip.resampled(RATE).samples()
+        span, reason = speech_span(samples, RATE)
+        if span is None:
+            return reason
+        a, b = span
+        pad = round(PAD_S * RATE)
+        utterance = samples[max(0, a - pad) : b + pad]
+        with _decoding:
+            encoded = self._encode(utterance)
+        return taught.Take("", taught.frames_of(np.array(encoded)[0],
+                                                len(utterance) / RATE))
 
     def _score(self, parts: _Parts, encoded: Any, texts: list[list[int]]
                ) -> list[float]:

@@ -71,17 +71,17 @@ def recognizer(model_dir: Path) -> CommandRecognizer:
 
 
 @pytest.fixture(scope="module")
-def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], AudioClip]:
-    """``say(text, voice)``: espeak-ng at 150 wpm, as a clip."""
+def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., AudioClip]:
+    """``say(text, voice, wpm=150, pitch=50)``: espeak-ng, as a clip."""
     exe = shutil.which("espeak-ng")
     if exe is None:
         unavailable("espeak-ng is not installed: apt-get install espeak-ng")
     folder = tmp_path_factory.mktemp("espeak")
 
-    def synth(text: str, voice: str) -> AudioClip:
+    def synth(text: str, voice: str, wpm: int = 150, pitch: int = 50) -> AudioClip:
         out = folder / "say.wav"
-        subprocess.run([exe, "-v", voice, "-s", "150", "-w", str(out), text],
-                       check=True, timeout=30, capture_output=True)
+        subprocess.run([exe, "-v", voice, "-s", str(wpm), "-p", str(pitch), "-w",
+                        str(out), text], check=True, timeout=30, capture_output=True)
         return read_wav(out)
 
     return synth
@@ -257,3 +257,41 @@ def test_a_missing_model_is_a_setup_error_not_silence(
     with pytest.raises(BackendUnavailable, match="no Whisper model"):
         rec.recognize(human_words.sliced(3.0, 4.0))
     assert rec.recognize(silence(1.0, 16000)) is None  # gated before any model
+
+
+# --- commands taught in the person's voice -------------------------------------
+
+
+def test_taught_commands_are_heard_where_whisper_alone_mishears(
+    model_dir: Path, recognizer: CommandRecognizer, say: Callable[..., AudioClip]
+) -> None:
+    """Two takes of each command, said slower and lower, then faster and
+    higher than in use: the misheard ones are then recognised, and ordinary
+    talk still commands nothing."""
+    from voiceguide.teaching import first_phrases
+
+    voice = "en"  # where free decoding hears "exit" as "and fit."
+    takes = []
+    for command, phrase in first_phrases().items():
+        for wpm, pitch in ((125, 40), (180, 62)):
+            take = recognizer.take_of(say(phrase, voice, wpm, pitch))
+            assert not isinstance(take, str), (phrase, take)
+            takes.append(type(take)(command, take.frames))
+    mine = CommandRecognizer(model_dir, timeout_s=60, takes=takes)
+    for phrase, command in (("exit", "exit"), ("keep these settings", "keep"),
+                            ("back", "back"), ("stop", "stop")):
+        assert recognizer.hear(say(phrase, voice)).command in (command, None)
+        hearing = mine.hear(say(phrase, voice))
+        assert hearing.command == command, (phrase, hearing)
+    for text in SENTENCES:
+        for piece in windows(say(text, voice)):
+            hearing = mine.hear(piece)
+            assert hearing.command is None, (text, hearing)
+
+
+def test_a_take_that_is_not_a_command_is_refused(
+    recognizer: CommandRecognizer, say: Callable[..., AudioClip]
+) -> None:
+    assert recognizer.take_of(silence(1.0, 16000)) == "too short"
+    assert recognizer.take_of(say("I would like to go to the shop, and then home "
+                                  "again.", "en")) == "too long"

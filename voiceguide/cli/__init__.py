@@ -17,6 +17,7 @@ from voiceguide.cli.care import add_progress, add_support
 from voiceguide.cli.notes import add_notes, add_notes_dir
 from voiceguide.cli.output import err, out
 from voiceguide.cli.running import run_program
+from voiceguide.cli.teach import add_commands
 from voiceguide.cli.vault import add_decrypt, add_encrypt, add_passphrase
 from voiceguide.errors import VoiceGuideError
 from voiceguide.vocab import ANSWER_MODES, ENGINES, KINDS
@@ -274,6 +275,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "decrypt": ("unlock your notes for good: plain files again", add_decrypt),
     "passphrase": ("change, remember or forget the notes' passphrase",
                    add_passphrase),
+    "commands": ("spoken commands: list them, teach them in your voice, forget",
+                 add_commands),
 }
 
 

@@ -62,7 +62,7 @@ def _spoken(programs: list[ProgramInfo], settings: Settings,
     speech = SpeechCache(assemble.voice_factory(settings)) if player else None
     try:
         keys.rating_keys(True)  # number keys choose
-        menu = Menu(programs, _speaker(player, speech, controls), controls.wait,
+        menu = Menu(programs, speaker(player, speech, controls), controls.wait,
                     _hearing(settings, paths, controls))
         return menu.run()
     finally:
@@ -74,7 +74,7 @@ def _spoken(programs: list[ProgramInfo], settings: Settings,
         keys.close()
 
 
-def _speaker(player: Any, speech: Any, controls: Any) -> Any:
+def speaker(player: Any, speech: Any, controls: Any) -> Any:
     def speak(text: str) -> str | None:
         out(text)
         if player is None or speech is None:
