@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from voiceguide.cli.output import out
@@ -51,20 +53,30 @@ def _printed(programs: list[ProgramInfo]) -> str | None:
 
 def _spoken(programs: list[ProgramInfo], settings: Settings,
             paths: Paths) -> str | None:
+    from voiceguide.menu import Menu
+
+    with speaking(settings) as (controls, keys, say, _player):
+        keys.rating_keys(True)  # number keys choose
+        menu = Menu(programs, say, controls.wait,
+                    _hearing(settings, paths, controls))
+        return menu.run()
+
+
+@contextlib.contextmanager
+def speaking(settings: Settings) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """(controls, keys, say, player) for a spoken dialogue outside a session:
+    single keys, and ``say(text)`` (see :func:`speaker`); printed only when
+    silent. Everything is stopped and closed after."""
     from voiceguide import assemble
     from voiceguide.controls import Controls
-    from voiceguide.menu import Menu
     from voiceguide.speech import SpeechCache
 
     controls = Controls()
     keys = assemble.keyboard(controls)
-    player = assemble.open_player(settings, out)
+    player = None if settings.silent else assemble.open_player(settings, out)
     speech = SpeechCache(assemble.voice_factory(settings)) if player else None
     try:
-        keys.rating_keys(True)  # number keys choose
-        menu = Menu(programs, speaker(player, speech, controls), controls.wait,
-                    _hearing(settings, paths, controls))
-        return menu.run()
+        yield controls, keys, speaker(player, speech, controls), player
     finally:
         if player is not None:
             player.stop()

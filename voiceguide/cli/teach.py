@@ -62,11 +62,9 @@ def _list(path: Any, settings: Settings) -> int:
 
 
 def _teach(what: list[str], settings: Settings, paths: Paths) -> int:
-    from voiceguide import assemble, models, taught
+    from voiceguide import models, taught
     from voiceguide.backends.recorder import SoundDeviceRecorder, input_problem
-    from voiceguide.cli.menu import speaker
-    from voiceguide.controls import Controls
-    from voiceguide.speech import SpeechCache
+    from voiceguide.cli.menu import speaking
     from voiceguide.teaching import Teaching, chosen
 
     commands = chosen(what)  # a wrong name fails before anything is said
@@ -92,12 +90,7 @@ def _teach(what: list[str], settings: Settings, paths: Paths) -> int:
     recognizer.load()
     recorder = SoundDeviceRecorder(settings.input_device, silence_s=SILENCE_S,
                                    max_s=MAX_S, no_speech_s=NO_SPEECH_S)
-    controls = Controls()
-    keys = assemble.keyboard(controls)
-    player = None if settings.silent else assemble.open_player(settings, out)
-    speech = SpeechCache(assemble.voice_factory(settings)) if player else None
-    say = speaker(player, speech, controls)
-    try:
+    with speaking(settings) as (controls, _keys, say, player):
         teaching = Teaching(say, _recorder(recorder, controls, player),
                             recognizer.take_of, path, kept)
         say(INTRO)
@@ -110,13 +103,6 @@ def _teach(what: list[str], settings: Settings, paths: Paths) -> int:
             say("Spoken commands are off. To use them: voiceguide settings set "
                 "voice_commands true.")
         return 0
-    finally:
-        if player is not None:
-            player.stop()
-            player.close()
-        if speech is not None:
-            speech.close()
-        keys.close()
 
 
 def _recorder(recorder: Any, controls: Any, player: Any) -> Any:
