@@ -308,8 +308,10 @@ def taught_recognizers(model_dir: Path, tmp: Path, which: str
 
     def teach(voice: str, command: str, phrase: str, clip: AudioClip) -> None:
         take = plain.take_of(clip)
-        if isinstance(take, str):
-            raise SystemExit(f"{voice}: {phrase!r} cannot be taught: {take}")
+        if isinstance(take, str):  # as 'commands teach' refuses it: no take
+            print(f"  ({voice}: a take of {phrase!r} is {take}; left out)",
+                  file=sys.stderr)
+            return
         mine.setdefault(voice, []).append(Take(command, take.frames, phrase))
 
     for command, phrase in pairs:
