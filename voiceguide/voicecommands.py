@@ -186,13 +186,9 @@ class CommandRecognizer:
         nothing (reason "timeout").
         """
         start = time.perf_counter()
-        samples = clip.resampled(RATE).samples()
-        span, reason = speech_span(samples, RATE)
-        if span is None:
+        utterance, reason = _utterance(clip)
+        if utterance is None:
             return Hearing(None, "", reason, time.perf_counter() - start)
-        a, b = span
-        pad = round(PAD_S * RATE)
-        utterance = samples[max(0, a - pad) : b + pad]
         if self._parts is None:
             self.load()  # outside the timeout: loading takes seconds, once
         deadline = time.perf_counter() + self.timeout_s
@@ -372,13 +368,9 @@ class CommandRecognizer:
         part of ``clip``, or why there is none ("too short", "too long")."""
         import numpy as np
 
-        samples = clip.resampled(RATE).samples()
-        span, reason = speech_span(samples, RATE)
-        if span is None:
+        utterance, reason = _utterance(clip)
+        if utterance is None:
             return reason
-        a, b = span
-        pad = round(PAD_S * RATE)
-        utterance = samples[max(0, a - pad) : b + pad]
         with _decoding:
             encoded = self._encode(utterance)
         return taught.Take("", taught.frames_of(np.array(encoded)[0],
@@ -435,6 +427,18 @@ def _spellings() -> list[str]:
     words = {*PHRASES, *SPELLINGS, *POLITE_BEFORE, *POLITE_AFTER, "ok"}
     return [f" {case(w)}{mark}" for w in sorted(words) for case in _CASES
             for mark in _MARKS]
+
+
+def _utterance(clip: AudioClip) -> tuple[Any, str]:
+    """The voiced part of ``clip`` with a little quiet around it, at Whisper's
+    rate; or None and why not ("too short", "too long")."""
+    samples = clip.resampled(RATE).samples()
+    span, reason = speech_span(samples, RATE)
+    if span is None:
+        return None, reason
+    a, b = span
+    pad = round(PAD_S * RATE)
+    return samples[max(0, a - pad) : b + pad], reason
 
 
 def speech_span(samples: Any, rate: int) -> tuple[tuple[int, int] | None, str]:
