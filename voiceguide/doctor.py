@@ -137,5 +137,24 @@ def checks(settings: Settings, paths: Paths) -> list[Check]:
         _cues(),
         _notes(settings, paths),
         *_transcription(paths),
+        _commands(settings, paths),
     ]
     return out
+
+
+def _commands(settings: Settings, paths: Paths) -> Check:
+    """Spoken commands: on or off, and whether they are taught in the person's
+    voice (a file that cannot be used is a note with the fix)."""
+    from voiceguide import taught
+    from voiceguide.errors import BadInput
+
+    state = "on" if settings.voice_commands else "off"
+    try:
+        takes = taught.load(taught.path_in(paths.data_dir), taught.MODEL)
+    except BadInput as e:
+        return Check(f"spoken commands: {state}; {e.message}", False, e.hint,
+                     essential=False)
+    taught_here = len({t.phrase for t in takes})
+    mine = (f"{taught_here} taught in your voice" if taught_here else
+            "none taught in your voice ('voiceguide commands teach')")
+    return Check(f"spoken commands: {state}; {mine}", True, essential=False)

@@ -605,3 +605,27 @@ def test_notes_read_speaks_a_note_line_by_line_and_writes_nothing(
     assert "water" in lines and "quiet knowing" in lines
     assert lines[-2] == "End of this note." or "End of this note." in lines
     assert NoteBook(home / "notes").all_paths() == [note_path]  # no new note
+
+
+def test_doctor_tells_whether_commands_are_taught(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["doctor"])
+    assert "spoken commands: off; none taught in your voice" in capsys.readouterr().out
+    taught_file = home / "commands" / "taught.npz"
+    taught_file.parent.mkdir(parents=True)
+    taught_file.write_bytes(b"not a saved file")
+    cli.main(["doctor"])
+    shown = capsys.readouterr().out
+    assert "note: spoken commands: off; " in shown and "cannot be read" in shown
+    assert "fix: Run 'voiceguide commands teach' again" in shown
+
+
+def test_commands_lists_and_refuses_unknown_ones(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["commands"]) == 0
+    shown = capsys.readouterr().out
+    assert "I need help" in shown and "not taught" in shown
+    assert "voiceguide commands teach" in shown
+    assert cli.main(["commands", "teach", "jump"]) == 2
+    assert "'jump' is not a command" in capsys.readouterr().err
+    assert cli.main(["commands", "forget"]) == 0  # nothing to forget is fine
