@@ -288,3 +288,19 @@ def test_keep_where_nothing_may_be_saved_says_so(tmp_path: Path) -> None:
     r.press(LINES[0], "keep")
     r.run()
     assert "Settings cannot be kept from here." in r.shown
+
+
+def test_voice_choices_keep_to_the_language_and_start_with_the_current() -> None:
+    from voiceguide.backends.base import VoiceInfo
+    from voiceguide.backends.voices import choices
+
+    class Engine:  # as pyttsx3 lists voices: no variants
+        name = "id-gb"
+
+        def voices(self) -> list[VoiceInfo]:
+            return [VoiceInfo("id-fr", "French", ("fr-FR",), "female"),
+                    VoiceInfo("id-us", "English (America)", ("en-US",), "male"),
+                    VoiceInfo("id-gb", "English (Great Britain)", ("en-GB",), "")]
+
+    assert choices(Engine()) == [("id-gb", "English, Great Britain"),
+                                 ("id-us", "English, America")]
