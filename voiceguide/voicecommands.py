@@ -29,8 +29,9 @@ them, before pass 2; a close, clear match is taken.
 The encoder sees the utterance padded to ``window_s`` seconds instead of
 Whisper's 30: it is most of the cost, and the 10 s window was the more
 accurate one (``scripts/bench_commands.py``). Before any decoding, an energy
-gate drops what cannot be a command: silence, a click, or more than 2 s of
-sound. The whole decision has a wall-clock timeout.
+gate (:mod:`voiceguide.commandgate`) drops what cannot be a command: silence,
+a click, or more than 2 s of sound. The whole decision has a wall-clock
+timeout.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 from voiceguide import bounded, taught
 from voiceguide.audio import AudioClip
 from voiceguide.backends import whisper_stt
+from voiceguide.commandgate import speech_span, utterance
 from voiceguide.commandwords import (
     COMMANDS,
     PHRASES,
@@ -80,13 +82,6 @@ SPEECH_DOUBT = 0.4  # Whisper's no-speech probability above which a command of
 _CASES = (str.lower, str.capitalize, str.upper, str.title)
 _MARKS = ("", ".", "!", ",", "?", "...")
 
-# --- the gate before decoding ------------------------------------------------
-MIN_SPEECH_S = 0.15  # voiced audio less than this is a click or a breath
-MAX_SPEECH_S = 2.0  # a span of sound longer than this is talk, not a command
-MIN_LEVEL_DBFS = -50.0  # quieter frames are silence whatever else is there
-BELOW_PEAK_DB = 25.0  # frames this far below the loudest are not the utterance
-FRAME_S = 0.02
-PAD_S = 0.2  # kept around the voiced span: soft onsets and endings
 RATE = whisper_stt.RATE
 
 _decoding = threading.Lock()  # held while a command is decoded, even if abandoned
@@ -186,8 +181,8 @@ class CommandRecognizer:
         nothing (reason "timeout").
         """
         start = time.perf_counter()
-        utterance, reason = _utterance(clip)
-        if utterance is None:
+        cut, reason = utterance(clip)
+        if cut is None:
             return Hearing(None, "", reason, time.perf_counter() - start)
         if self._parts is None:
             self.load()  # outside the timeout: loading takes seconds, once
@@ -202,7 +197,7 @@ class CommandRecognizer:
             try:
                 if time.perf_counter() >= deadline:
                     return None
-                return self._decode(utterance, deadline)
+                return self._decode(cut, deadline)
             finally:
                 _decoding.release()
 
@@ -368,13 +363,13 @@ class CommandRecognizer:
         part of ``clip``, or why there is none ("too short", "too long")."""
         import numpy as np
 
-        utterance, reason = _utterance(clip)
-        if utterance is None:
+        cut, reason = utterance(clip)
+        if cut is None:
             return reason
         with _decoding:
-            encoded = self._encode(utterance)
+            encoded = self._encode(cut)
         return taught.Take("", taught.frames_of(np.array(encoded)[0],
-                                                len(utterance) / RATE))
+                                                len(cut) / RATE))
 
     def _score(self, parts: _Parts, encoded: Any, texts: list[list[int]]
                ) -> list[float]:
@@ -427,39 +422,3 @@ def _spellings() -> list[str]:
     words = {*PHRASES, *SPELLINGS, *POLITE_BEFORE, *POLITE_AFTER, "ok"}
     return [f" {case(w)}{mark}" for w in sorted(words) for case in _CASES
             for mark in _MARKS]
-
-
-def _utterance(clip: AudioClip) -> tuple[Any, str]:
-    """The voiced part of ``clip`` with a little quiet around it, at Whisper's
-    rate; or None and why not ("too short", "too long")."""
-    samples = clip.resampled(RATE).samples()
-    span, reason = speech_span(samples, RATE)
-    if span is None:
-        return None, reason
-    a, b = span
-    pad = round(PAD_S * RATE)
-    return samples[max(0, a - pad) : b + pad], reason
-
-
-def speech_span(samples: Any, rate: int) -> tuple[tuple[int, int] | None, str]:
-    """(first, end) sample of the voiced part of ``samples``, or None and why.
-
-    A frame is voiced when it is above an absolute floor and within
-    ``BELOW_PEAK_DB`` of the loudest frame.
-    """
-    import numpy as np
-
-    size = max(1, round(FRAME_S * rate))
-    n = len(samples) // size
-    if n == 0:
-        return None, "too short"
-    frames = np.asarray(samples[: n * size], dtype=np.float64).reshape(n, size)
-    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
-    threshold = max(MIN_LEVEL_DBFS, float(level.max()) - BELOW_PEAK_DB)
-    voiced = np.flatnonzero(level > threshold)
-    if len(voiced) * FRAME_S < MIN_SPEECH_S:
-        return None, "too short"
-    first, last = int(voiced[0]), int(voiced[-1]) + 1
-    if (last - first) * FRAME_S > MAX_SPEECH_S:
-        return None, "too long"
-    return (first * size, last * size), "speech"

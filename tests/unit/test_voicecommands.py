@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from voiceguide import controls
+from voiceguide.commandgate import speech_span
 from voiceguide.voicecommands import (
     COMMANDS,
     MIN_LLR,
@@ -19,7 +20,6 @@ from voiceguide.voicecommands import (
     _Decoded,
     _spellings,
     match,
-    speech_span,
 )
 
 
