@@ -17,9 +17,10 @@ SILENCE_S = 0.8  # quiet that ends a take
 MAX_S = 4.0  # the longest take
 NO_SPEECH_S = 8.0  # nothing said for this long: asked again
 
-INTRO = ("Let's teach me your voice for the spoken commands. For each one, I say "
-         "the words; after the rising tone, say them back, the way you would in "
-         "a session. Twice each. Press s to stop; what is taught by then is kept.")
+INTRO = ("Let's teach voiceguide your voice for the spoken commands. For each "
+         "one, I'll say the words. After the rising tone, say them back, the way "
+         "you would in a session. Twice each. Press s to stop; whatever is taught "
+         "by then is kept.")
 
 
 def cmd_commands(args: argparse.Namespace, settings: Settings, paths: Paths) -> int:
@@ -27,8 +28,11 @@ def cmd_commands(args: argparse.Namespace, settings: Settings, paths: Paths) -> 
 
     path = taught.path_in(paths.data_dir)
     if args.commands_cmd == "forget":
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as e:
+            raise BadInput(f"{path} cannot be removed ({e.strerror or e})",
+                           "Check that folder's permissions.") from None
         out("Forgotten: voiceguide listens for the commands with its usual "
             "model only.")
         return 0
