@@ -297,8 +297,8 @@ def taught_recognizers(model_dir: Path, tmp: Path, which: str
     each command's first phrase (``which`` "first", what 'voiceguide commands
     teach' asks for) or of every phrase ("every"); under "" one with every
     voice's takes."""
+    from voiceguide.commandwords import first_phrases
     from voiceguide.taught import Take
-    from voiceguide.teaching import first_phrases
 
     plain = vc.CommandRecognizer(model_dir, timeout_s=BENCH_TIMEOUT_S)
     plain.load()

@@ -163,10 +163,10 @@ def reply_recognizer(paths: Paths) -> Callable[[Any], str] | None:
         from voiceguide.voicecommands import CommandRecognizer
     except ImportError:  # an install without the command recognizer
         return None
-    from voiceguide.commandwords import PHRASES, match
+    from voiceguide.commandwords import first_phrases, match
 
     recognizer = CommandRecognizer(model, takes=taught_takes(paths, None))
-    said = {command: phrase for phrase, command in reversed(PHRASES.items())}
+    said = first_phrases()
 
     def load() -> None:  # now, while the question is said
         with contextlib.suppress(VoiceGuideError):  # said at the first reply

@@ -63,6 +63,20 @@ def normalize(text: str) -> str:
     return " ".join("okay" if w == "ok" else w for w in words)
 
 
+def as_said(phrase: str) -> str:
+    """A phrase as it is shown and said: "i need help" -> "I need help"."""
+    return re.sub(r"\bi\b", "I", phrase)
+
+
+def first_phrases() -> dict[str, str]:
+    """Each command's first phrase, the one offered for it: {"need-help":
+    "I need help", ...}, in the vocabulary's order."""
+    said: dict[str, str] = {}
+    for phrase, command in PHRASES.items():
+        said.setdefault(command, as_said(phrase))
+    return said
+
+
 _LOOKUP = {normalize(p): c for p, c in PHRASES.items()}
 _LOOKUP.update({normalize(s): PHRASES[p] for s, p in SPELLINGS.items()})
 

@@ -11,14 +11,19 @@ real recordings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voiceguide import taught
-from voiceguide.commandwords import COMMANDS, PHRASES, normalize
+from voiceguide.commandwords import (
+    COMMANDS,
+    PHRASES,
+    as_said,
+    first_phrases,
+    normalize,
+)
 from voiceguide.errors import BadInput
 
 RETRIES = 2  # extra tries for a take that could not be used
@@ -29,14 +34,6 @@ WHY = {
     "too short": "That was too short to keep.",
     "too long": "That was longer than a command: just the words, please.",
 }
-
-
-def first_phrases() -> dict[str, str]:
-    """Each command's first phrase: what teaching asks the person to say."""
-    said: dict[str, str] = {}
-    for phrase, command in PHRASES.items():
-        said.setdefault(command, re.sub(r"\bi\b", "I", phrase))
-    return said
 
 
 def chosen(words: list[str]) -> list[tuple[str, str]]:
@@ -51,7 +48,7 @@ def chosen(words: list[str]) -> list[tuple[str, str]]:
     for word in words:
         found = by_phrase.get(normalize(word))
         if found is not None:
-            pair = (found[0], re.sub(r"\bi\b", "I", found[1]))
+            pair = (found[0], as_said(found[1]))
         elif word in COMMANDS:
             pair = (word, first[word])
         else:

@@ -268,7 +268,7 @@ def test_taught_commands_are_heard_where_whisper_alone_mishears(
     """Two takes of each command, said slower and lower, then faster and
     higher than in use: the misheard ones are then recognised, and ordinary
     talk still commands nothing."""
-    from voiceguide.teaching import first_phrases
+    from voiceguide.commandwords import first_phrases
 
     voice = "en"  # where free decoding hears "exit" as "and fit."
     takes = []

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from voiceguide import taught
+from voiceguide.commandwords import first_phrases
 from voiceguide.errors import BadInput
 from voiceguide.taught import Match, Take
-from voiceguide.teaching import Teaching, chosen, first_phrases
+from voiceguide.teaching import Teaching, chosen
 
 
 def unit(x: np.ndarray) -> np.ndarray:

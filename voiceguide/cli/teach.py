@@ -43,7 +43,7 @@ def cmd_commands(args: argparse.Namespace, settings: Settings, paths: Paths) -> 
 
 def _list(path: Any, settings: Settings) -> int:
     from voiceguide import taught
-    from voiceguide.teaching import first_phrases
+    from voiceguide.commandwords import first_phrases
 
     takes = taught.load(path, taught.MODEL)  # a broken file: the problem, the fix
     counts: dict[str, dict[str, int]] = {}
